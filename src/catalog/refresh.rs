@@ -1,0 +1,1 @@
+//! Opt-in refresh of the catalog from AWS's programmatic service reference.

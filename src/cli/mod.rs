@@ -1,0 +1,79 @@
+//! Command-line flags and dispatch to one module per subcommand.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod catalog;
+mod exit;
+mod learn;
+
+pub use exit::Exit;
+
+/// Learn the minimal IAM statements a role was missing from its CloudTrail
+/// denials.
+#[derive(Debug, Parser)]
+#[command(name = "trailgrant", version, about, long_about = None, after_help = exit::HELP)]
+pub struct Cli {
+    /// Log internals to stderr (`-v` debug, `-vv` trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Use this service reference file (JSON or gzipped JSON) instead of the
+    /// embedded catalog.
+    #[arg(long, global = true, value_name = "PATH", env = "TRAILGRANT_CATALOG")]
+    pub catalog: Option<std::path::PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read CloudTrail events and print the minimal statements that would
+    /// have allowed the role's denied calls.
+    Learn(learn::LearnArgs),
+    /// Look up an action or show how an event resolves to actions.
+    Catalog(catalog::CatalogArgs),
+}
+
+/// Parses the command line, runs it and returns the exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { Exit::Error } else { Exit::NoDenials };
+            let _ = error.print();
+            return code.into();
+        }
+    };
+    init_logging(cli.verbose);
+    let result = match cli.command {
+        Command::Learn(args) => learn::run(args, cli.catalog.as_deref()),
+        Command::Catalog(args) => catalog::run(args, cli.catalog.as_deref()),
+    };
+    match result {
+        Ok(exit) => exit.into(),
+        Err(error) => {
+            exit::report_error(&error);
+            Exit::Error.into()
+        }
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TRAILGRANT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
