@@ -43,7 +43,11 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let code = if error.use_stderr() { Exit::Error } else { Exit::NoDenials };
+            let code = if error.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::NoDenials
+            };
             let _ = error.print();
             return code.into();
         }
