@@ -486,6 +486,7 @@ impl Catalog {
     }
 
     /// Returns the decompressed service reference text.
+    #[expect(dead_code, reason = "read by the refresh, next")]
     pub(crate) fn text(&self) -> &[u8] {
         &self.text
     }
@@ -502,6 +503,7 @@ fn embedded_exceptions() -> Result<Exceptions, CatalogError> {
 }
 
 /// Returns the embedded service reference, decompressed.
+#[expect(dead_code, reason = "read by the refresh, next")]
 pub(crate) fn embedded_reference_text() -> Result<Vec<u8>, CatalogError> {
     gunzip(EMBEDDED_CATALOG, "embedded catalog")
 }

@@ -512,8 +512,9 @@ fn collapse_space(text: &str) -> String {
 }
 
 /// Returns every non-null value a path reaches. Keys match exactly, else
-/// ignoring case, because CloudTrail spells some parameters in the HTTP
-/// API's case (`Delete`, `Object`) rather than the SDK's.
+/// ignoring case and a plural `s`, because CloudTrail spells some
+/// parameters as the HTTP API does (`Delete`, `Object`) rather than the
+/// SDK (`delete`, `objects`).
 pub(crate) fn lookup<'v>(params: &'v Value, path: &str) -> Vec<&'v Value> {
     let mut current = vec![params];
     for segment in path.split('.') {
@@ -540,11 +541,16 @@ pub(crate) fn lookup<'v>(params: &'v Value, path: &str) -> Vec<&'v Value> {
 
 fn child<'v>(value: &'v Value, name: &str) -> Option<&'v Value> {
     let map = value.as_object()?;
-    map.get(name).or_else(|| {
+    let find = |wanted: &str| {
         map.iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .find(|(key, _)| key.eq_ignore_ascii_case(wanted))
             .map(|(_, child)| child)
-    })
+    };
+    // S3's XML bodies name a list by its element (`Delete.Object[]`) where
+    // the SDK names it in the plural (`delete.objects[]`).
+    map.get(name)
+        .or_else(|| find(name))
+        .or_else(|| name.strip_suffix('s').and_then(find))
 }
 
 impl Catalog {
