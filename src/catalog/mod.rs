@@ -484,12 +484,6 @@ impl Catalog {
     pub fn exceptions(&self) -> &Exceptions {
         &self.exceptions
     }
-
-    /// Returns the decompressed service reference text.
-    #[expect(dead_code, reason = "read by the refresh, next")]
-    pub(crate) fn text(&self) -> &[u8] {
-        &self.text
-    }
 }
 
 /// Decodes the embedded exceptions table.
@@ -503,7 +497,6 @@ fn embedded_exceptions() -> Result<Exceptions, CatalogError> {
 }
 
 /// Returns the embedded service reference, decompressed.
-#[expect(dead_code, reason = "read by the refresh, next")]
 pub(crate) fn embedded_reference_text() -> Result<Vec<u8>, CatalogError> {
     gunzip(EMBEDDED_CATALOG, "embedded catalog")
 }
@@ -540,7 +533,7 @@ fn gunzip(bytes: &[u8], origin: &str) -> Result<Vec<u8>, CatalogError> {
 }
 
 /// Joins an error and its sources with `: `.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
