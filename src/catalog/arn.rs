@@ -222,9 +222,13 @@ impl Catalog {
         let drafts = if rows.iter().any(|(row, _)| row.required) {
             self.required_types(&event, action, &rows)
         } else {
-            best_optional(&event, &rows, |name, def| {
+            let best = best_optional(&event, &rows, |name, def| {
                 build_type(&event, action, name, def)
-            })
+            });
+            if untouched_optional(&best) {
+                return vec![optional_star(action)];
+            }
+            best
         };
         let mut out: Vec<BuiltResource> = Vec::new();
         for draft in drafts {
@@ -264,6 +268,32 @@ impl Catalog {
         }
         out
     }
+}
+
+/// When every resource type is optional and the event names none of them
+/// (CloudWatch `PutMetricData` without a dataset), the call is authorized
+/// against `*`.
+fn untouched_optional(best: &[Draft]) -> bool {
+    best.first()
+        .is_some_and(|first| first.filled == 0 && !first.resource.unfilled.is_empty())
+}
+
+fn optional_star(action: &ActionRef<'_>) -> BuiltResource {
+    let types: Vec<String> = action
+        .def
+        .resources
+        .iter()
+        .map(|row| format!("`{}`", row.resource_type))
+        .collect();
+    star(
+        None,
+        Some(format!(
+            "the event names no resource of the optional type(s) {} of `{}`, so the call is \
+             authorized on `*`",
+            types.join(", "),
+            action.full_name()
+        )),
+    )
 }
 
 fn star(warning: Option<String>, note: Option<String>) -> BuiltResource {
@@ -1224,6 +1254,26 @@ mod tests {
         assert_eq!(
             exact("apigateway:POST", &apis),
             "arn:aws:apigateway:eu-west-1::/restapis"
+        );
+    }
+
+    #[test]
+    fn optional_types_the_event_does_not_name_leave_star() {
+        let event = record(
+            "monitoring.amazonaws.com",
+            "PutMetricData",
+            json!({"namespace": "ci"}),
+        );
+        let built = build("cloudwatch:PutMetricData", &event);
+        assert_eq!(built.len(), 1);
+        assert_eq!(built[0].arn, "*");
+        assert_eq!(built[0].warning, None);
+        assert_eq!(
+            built[0].note.as_deref(),
+            Some(
+                "the event names no resource of the optional type(s) `dataset` of \
+                 `cloudwatch:PutMetricData`, so the call is authorized on `*`"
+            )
         );
     }
 
