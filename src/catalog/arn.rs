@@ -23,16 +23,16 @@ use crate::record::Record;
 /// A resource ARN built for one action of one event.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BuiltResource {
-    /// The ARN, with `*`, `?` and `$` in names escaped; `*` when the action
-    /// has no resource type, and `*` in place of each placeholder the event
-    /// did not fill.
+    /// The ARN, with `*`, `?` and `$` in names escaped. It is `*` when the
+    /// action has no resource type, and holds `*` in place of each
+    /// placeholder the event did not fill.
     pub arn: String,
     /// The catalog resource type the ARN was built for; `None` for `*`.
     pub resource_type: Option<String>,
     /// Placeholders that could not be filled from the event.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unfilled: Vec<String>,
-    /// Why the resource is wider than one exact ARN, when it is.
+    /// The reason the resource is wider than one exact ARN, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
     /// Context that does not widen the grant (the action has no
@@ -41,7 +41,7 @@ pub struct BuiltResource {
     pub note: Option<String>,
 }
 
-/// What the ARN builder reads from an event.
+/// The event fields the ARN builder reads.
 #[derive(Debug, Clone, Copy)]
 pub struct ArnContext<'a> {
     /// The event.
@@ -150,7 +150,7 @@ impl Fill {
     }
 }
 
-/// What a service's own knowledge says about one resource type.
+/// The result of a service's own rules for one resource type.
 pub(crate) enum Known {
     /// Exact ARNs taken from the event.
     Arns(Vec<String>),

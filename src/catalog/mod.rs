@@ -54,7 +54,7 @@ pub enum CatalogError {
     /// Gzip data could not be decompressed.
     #[error("failed to decompress the catalog data in `{origin}`")]
     Decompress {
-        /// Where the data came from.
+        /// Origin of the data (`embedded catalog` or a path).
         origin: String,
         /// The decoder's error.
         #[source]
@@ -63,7 +63,7 @@ pub enum CatalogError {
     /// A catalog file is not in the expected format.
     #[error("invalid catalog data in `{origin}`")]
     Invalid {
-        /// Where the data came from.
+        /// Origin of the data (`embedded catalog` or a path).
         origin: String,
         /// The JSON error.
         #[source]
@@ -72,7 +72,7 @@ pub enum CatalogError {
     /// A service reference names a format this version does not read.
     #[error("`{origin}` is in format `{format}`, expected `{CATALOG_FORMAT}`")]
     Format {
-        /// Where the data came from.
+        /// Origin of the data (`embedded catalog` or a path).
         origin: String,
         /// The format it names.
         format: String,
@@ -80,7 +80,7 @@ pub enum CatalogError {
     /// One service's entry does not decode.
     #[error("invalid entry for service `{prefix}` in `{origin}`")]
     Service {
-        /// Where the data came from.
+        /// Origin of the data (`embedded catalog` or a path).
         origin: String,
         /// The service prefix.
         prefix: String,

@@ -50,7 +50,7 @@ pub enum RefreshError {
     Fetch {
         /// The URL.
         url: String,
-        /// What went wrong.
+        /// The underlying error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
@@ -91,7 +91,7 @@ pub enum RefreshError {
 pub struct RefreshOptions {
     /// Base URL of the service reference; the index is fetched from it.
     pub url: String,
-    /// Where to write the refreshed catalog.
+    /// Path of the refreshed catalog to write.
     pub destination: PathBuf,
     /// Requests in flight at once.
     pub concurrency: usize,
@@ -111,7 +111,7 @@ impl RefreshOptions {
     }
 }
 
-/// What a refresh did.
+/// The outcome of a refresh.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RefreshReport {
     /// The file written.

@@ -47,7 +47,7 @@ impl<'a> EventKey<'a> {
     }
 }
 
-/// Which rule decided a resolution.
+/// The rule that decided a resolution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ResolutionRule {
     /// The action named in the denial's `errorMessage`.

@@ -209,7 +209,7 @@ fn show_event(
     Ok(())
 }
 
-/// A record holding only what the flags give; the partition is `aws`.
+/// Builds a record from the flags alone; the partition is `aws`.
 fn synthetic_record(
     source: &str,
     name: &str,

@@ -29,7 +29,8 @@ fn resolve(cache: &std::path::Path, source: &str, name: &str, params: &Value) ->
     json_of(&trailgrant(&args, cache))
 }
 
-/// The actions and the first resource of each, from a resolution document.
+/// Returns the actions and the first resource of each from a resolution
+/// document.
 fn actions_and_arns(document: &Value) -> Vec<(String, String)> {
     document["actions"]
         .as_array()
@@ -81,7 +82,7 @@ fn action_lookup_prints_resource_types_and_arn_formats() {
 }
 
 #[test]
-fn an_unknown_action_is_an_error() {
+fn lookup_of_unknown_action_fails() {
     let cache = tempfile::tempdir().unwrap();
     let output = trailgrant(&["catalog", "ecr:PutImages"], cache.path());
     assert_eq!(output.status.code(), Some(2));
@@ -326,7 +327,7 @@ fn refresh_writes_the_cache_that_later_runs_use() {
 }
 
 #[test]
-fn refresh_url_comes_from_the_environment_and_failures_are_errors() {
+fn refresh_unreachable_env_url_fails() {
     let cache = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -41,7 +41,8 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A loopback HTTP server answering fixed paths; stops when dropped.
+/// A loopback HTTP server that returns fixed bodies for fixed paths and
+/// stops when dropped.
 pub struct StaticServer {
     server: Arc<tiny_http::Server>,
     /// `http://127.0.0.1:PORT`.
