@@ -185,3 +185,24 @@ fn runs_marks_a_failed_region_incomplete() {
         "{stderr}"
     );
 }
+
+#[test]
+fn runs_without_credentials_says_how_to_add_them() {
+    let output = trailgrant("http://127.0.0.1:9")
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .args(["runs", "--role", ROLE_ARN])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("trailgrant: no usable AWS credentials for `cloudtrail:LookupEvents`: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no credentials found in chain"), "{stderr}");
+    assert!(stderr.trim_end().ends_with(
+        "set `--profile`, `AWS_PROFILE` or the `AWS_ACCESS_KEY_ID` variables, or run \
+         `aws sso login` for an SSO profile"
+    ));
+}
