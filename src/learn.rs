@@ -14,6 +14,7 @@ use crate::proposal;
 use crate::record::{Record, RoleSelector};
 use crate::requirement::{self, Requirement};
 use crate::source::Prefilter;
+use crate::trust::{self, TrustFinding};
 
 /// The time window on `eventTime`; open ends are unbounded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -44,6 +45,8 @@ pub struct LearnOptions {
     pub role: RoleSelector,
     /// The time window.
     pub window: Window,
+    /// The role's trust policy, for diagnosing refused web identity tokens.
+    pub trust_policy: Option<PolicyDocument>,
 }
 
 impl LearnOptions {
@@ -149,6 +152,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Records of the role that were read (denied or not).
     pub records_of_role: usize,
+    /// Refused web identity tokens, with the trust-policy condition that
+    /// failed and the narrowest change.
+    pub trust: Vec<TrustFinding>,
     /// Report-level warnings.
     pub warnings: Vec<String>,
 }
@@ -192,7 +198,13 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         .flat_map(|finding| finding.requirements.iter().cloned())
         .collect();
     let policy = proposal::document(proposal::build_statements(&needed));
-    Report { policy, findings, records_of_role: records.len(), warnings }
+    let refused: Vec<&Record> = denials
+        .iter()
+        .map(|denial| &denial.record)
+        .filter(|record| record.is_web_identity_assume())
+        .collect();
+    let trust = trust::diagnose(&refused, options.trust_policy.as_ref());
+    Report { policy, findings, records_of_role: records.len(), trust, warnings }
 }
 
 fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {

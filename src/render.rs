@@ -46,6 +46,16 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for (number, finding) in report.findings.iter().enumerate() {
         text_finding(number + 1, finding, out)?;
     }
+    for finding in &report.trust {
+        writeln!(out, "Trust policy: {}", terminal_safe(&finding.explanation))?;
+        if let Some(statement) = &finding.proposed_statement {
+            let index = finding.statement_index.map_or(String::new(), |i| format!(" (statement {i})"));
+            writeln!(out, "Edited trust statement{index}:")?;
+            serde_json::to_writer_pretty(&mut *out, statement)?;
+            writeln!(out)?;
+        }
+        writeln!(out)?;
+    }
     for warning in &report.warnings {
         writeln!(out, "warning: {}", terminal_safe(warning))?;
     }

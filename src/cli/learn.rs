@@ -49,6 +49,11 @@ pub struct LearnArgs {
     #[arg(long, short, value_enum, value_name = "FORMAT")]
     pub output: Option<Format>,
 
+    /// The role's trust policy (a policy document, or `aws iam get-role`
+    /// output), to diagnose refused OIDC tokens.
+    #[arg(long, value_name = "FILE")]
+    pub trust_policy: Option<PathBuf>,
+
     /// Take "now" from this time instead of the clock (for reproducible
     /// `--since` windows).
     #[arg(long, value_name = "TIME", env = "TRAILGRANT_NOW", hide = true)]
@@ -76,8 +81,19 @@ impl LearnPlan {
         } else {
             Format::Json
         });
-        Ok(LearnPlan { inputs: args.events, options: LearnOptions { role, window }, format })
+        let trust_policy = args.trust_policy.as_deref().map(read_trust_policy).transpose()?;
+        Ok(LearnPlan {
+            inputs: args.events,
+            options: LearnOptions { role, window, trust_policy },
+            format,
+        })
     }
+}
+
+fn read_trust_policy(path: &Path) -> anyhow::Result<trailgrant::policy::PolicyDocument> {
+    let text = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    serde_json::from_slice(&text)
+        .with_context(|| format!("`{}` is not an IAM policy document", path.display()))
 }
 
 fn window_from(args: &LearnArgs, clock: &dyn Clock) -> anyhow::Result<Window> {
