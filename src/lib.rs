@@ -33,6 +33,7 @@ pub mod policy;
 pub mod proposal;
 pub mod record;
 pub mod render;
+pub mod remedy;
 pub mod requirement;
 pub mod sanitize;
 pub mod source;

@@ -62,6 +62,18 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// Returns the catalog to use: the file given with `--catalog`, else the one
+/// `trailgrant catalog refresh` wrote, else the embedded one.
+pub fn load_catalog(path: Option<&std::path::Path>) -> anyhow::Result<&'static trailgrant::catalog::Catalog> {
+    use anyhow::Context;
+    if let Some(path) = path {
+        let catalog = trailgrant::catalog::Catalog::load(path)
+            .with_context(|| format!("failed to load the catalog `{}`", path.display()))?;
+        trailgrant::catalog::Catalog::install(catalog);
+    }
+    Ok(trailgrant::catalog::Catalog::active()?)
+}
+
 fn init_logging(verbose: u8) {
     let level = match verbose {
         0 => "warn",

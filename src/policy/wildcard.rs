@@ -326,6 +326,12 @@ fn starts_with_arn(pieces: &[Piece]) -> bool {
     pieces.starts_with(&prefix)
 }
 
+/// Matches `value` against a `StringLike` pattern: `*` matches any run of
+/// characters and `?` one. Case-sensitive, and `${…}` is plain text.
+pub fn like(pattern: &str, value: &str) -> bool {
+    Glob::literal_variables(pattern, Syntax::Like).is_match(value)
+}
+
 /// Returns true when the `Action` pattern matches `action`, ignoring
 /// letter case as IAM does for action names.
 pub fn matches_action(pattern: &str, action: &str) -> bool {
@@ -614,6 +620,18 @@ mod tests {
     #[test]
     fn unterminated_variable_is_text() {
         assert!(resource("arn:aws:s3:::b/${oops", "arn:aws:s3:::b/${oops"));
+    }
+
+    #[test]
+    fn like_matches_plain_patterns() {
+        assert!(like("repo:org/app:*", "repo:org/app:ref:refs/heads/main"));
+        assert!(like("repo:org/ap?:*", "repo:org/api:environment:prod"));
+        assert!(!like(
+            "repo:org/app:*",
+            "repo:other/app:ref:refs/heads/main"
+        ));
+        assert!(like("a*b*c", "abc"));
+        assert!(!like("abc", "ABC"));
     }
 
     #[test]
