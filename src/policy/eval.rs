@@ -368,7 +368,8 @@ pub struct Evaluation {
     /// The context keys those statements depend on, without duplicates.
     pub undetermined_keys: Vec<String>,
     /// Keys the request did not carry that `Null` or `…IfExists`
-    /// conditions read as absent in statements that matched.
+    /// conditions read as absent, in statements whose action and resource
+    /// match. The decision holds only if these keys were really absent.
     pub assumed_absent_keys: Vec<String>,
     /// Parts of policies that could not be read.
     pub problems: Vec<Problem>,
@@ -429,7 +430,16 @@ impl Tally {
                 message: message.clone(),
             });
         }
+        // An assumption about a missing key matters whenever the condition
+        // block could decide the statement, including when it rejects it.
         let result = matched.result();
+        if matched.action != MatchResult::NoMatch && matched.resource != MatchResult::NoMatch {
+            for key in matched.assumed_absent_keys {
+                self.assumed_absent_keys
+                    .entry(key.to_lowercase())
+                    .or_insert(key);
+            }
+        }
         if result == MatchResult::NoMatch {
             return;
         }
@@ -439,11 +449,6 @@ impl Tally {
                     .entry(key.to_lowercase())
                     .or_insert(key);
             }
-        }
-        for key in matched.assumed_absent_keys {
-            self.assumed_absent_keys
-                .entry(key.to_lowercase())
-                .or_insert(key);
         }
         match (result, reference.effect) {
             (MatchResult::Match, Effect::Allow) => self.allows.push(reference),
