@@ -2,12 +2,13 @@
 //! condition block is decided against a request context.
 //!
 //! The rules follow the IAM User Guide pages "IAM JSON policy elements:
-//! Condition operators" and "Single-valued vs. multivalued context keys":
-//! every operator and every key in a block must hold; several values for one
-//! key are alternatives; negated operators (`StringNotEquals`, `ArnNotLike`,
-//! `NotIpAddress` …) hold when no value matches; a key missing from the
-//! request makes a condition false, except that negated operators,
-//! `…IfExists` and `ForAllValues:` hold and `Null` tests for it.
+//! Condition operators" and "Single-valued vs. multivalued context keys".
+//! Every operator and every key in a block must hold, and several values
+//! for one key are alternatives. Negated operators (`StringNotEquals`,
+//! `ArnNotLike`, `NotIpAddress` …) hold when no value matches. A key
+//! missing from the request makes a condition false, except that negated
+//! operators, `…IfExists` and `ForAllValues:` then hold and `Null` tests
+//! for exactly that.
 //!
 //! A key that the request may carry but whose value is not known makes the
 //! condition undetermined rather than false, so that a caller never reads
@@ -157,8 +158,8 @@ pub struct UnknownOperatorError {
 impl FromStr for Operator {
     type Err = UnknownOperatorError;
 
-    // IAM spells operators in one letter case; this accepts any case, as
-    // AWS's policy checks do not reject other spellings.
+    // NOTE: operator names are matched in any letter case. Whether IAM
+    // accepts other spellings than its own is not checked here.
     fn from_str(name: &str) -> Result<Operator, UnknownOperatorError> {
         let unknown = || UnknownOperatorError {
             name: name.to_owned(),
@@ -206,7 +207,7 @@ impl fmt::Display for Operator {
     }
 }
 
-/// What deciding a condition block found.
+/// The result of deciding a condition block, with the keys it depended on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConditionOutcome {
     /// The block's result.
@@ -357,7 +358,7 @@ impl Check<'_, '_> {
     }
 }
 
-/// The result for a key the request does not carry.
+/// Decides a condition on a key the request does not carry.
 fn missing_key_result(operator: Operator, policy_values: &[String]) -> MatchResult {
     if operator.base == BaseOperator::Null {
         return MatchResult::from(policy_values.iter().any(|v| v.eq_ignore_ascii_case("true")));
@@ -493,9 +494,9 @@ fn parse_number(text: &str) -> Option<f64> {
         .filter(|number| number.is_finite())
 }
 
-/// Reads a date as seconds since the Unix epoch: an integer is already
-/// epoch seconds (`aws:EpochTime`); otherwise ISO 8601 with or without a
-/// time and zone (UTC when none is given).
+/// Reads a date as seconds since the Unix epoch. An integer is already
+/// epoch seconds (`aws:EpochTime`). Other text is ISO 8601, with or without
+/// a time and a zone, and UTC when no zone is given.
 fn parse_date(text: &str) -> Option<f64> {
     let text = text.trim();
     if let Ok(seconds) = text.parse::<i64>() {

@@ -52,7 +52,7 @@ pub struct Request {
     pub account: Option<String>,
 }
 
-/// What the request says about one context key.
+/// The state of one context key in a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyState<'a> {
     /// The request carries these values.
@@ -113,7 +113,7 @@ impl Request {
         self
     }
 
-    /// Returns what the request says about `key` (any letter case).
+    /// Returns the state of the context key `key` (any letter case).
     pub fn key_state(&self, key: &str) -> KeyState<'_> {
         let key = key.to_lowercase();
         if let Some(values) = self.context.get(&key) {
@@ -204,8 +204,8 @@ impl From<bool> for MatchResult {
     }
 }
 
-/// How one statement relates to a request, part by part, so that a caller
-/// can tell which part keeps a statement from applying.
+/// The match of one statement against a request, part by part, so that a
+/// caller can tell which part keeps the statement from applying.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatementMatch {
     /// Whether `Action`/`NotAction` covers the request's action.
@@ -279,9 +279,9 @@ fn any_action(patterns: &ValueList, action: &str) -> bool {
         .any(|pattern| matches_action(pattern, action))
 }
 
-/// One resource pattern against the request: a pattern whose variable has
-/// no value matches nothing, and one whose variable is unknown is
-/// undetermined.
+/// Matches one resource pattern against the request. A pattern whose
+/// variable has no value matches nothing, and `None` means the variable's
+/// value is unknown.
 fn match_one_resource(pattern: &str, request: &Request, keys: &mut Vec<String>) -> Option<bool> {
     match matches_resource(pattern, &request.resource, request) {
         Ok(matches) => Some(matches),
@@ -350,7 +350,7 @@ pub struct StatementRef {
 pub struct Problem {
     /// The statement it is in.
     pub statement: StatementRef,
-    /// What is wrong, as one line.
+    /// The description of the problem, as one line.
     pub message: String,
 }
 

@@ -45,9 +45,9 @@ impl PolicyKind {
 pub struct NamedPolicy {
     /// The policy name (inline name, managed policy name, or file stem).
     pub name: String,
-    /// What the policy is to the role.
+    /// The policy's role for the principal.
     pub kind: PolicyKind,
-    /// Where it was read: a file path, or `iam` for the IAM API.
+    /// The input it was read from: a file path, or `iam` for the IAM API.
     pub source: String,
     /// The managed policy's ARN, when known.
     pub arn: Option<String>,
@@ -114,10 +114,11 @@ impl PolicySet {
 /// How to read an input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseOptions {
-    /// The kind a plain policy document gets (the CLI outputs say their own).
+    /// The kind given to a plain policy document (the AWS CLI outputs
+    /// carry their own).
     pub plain_kind: PolicyKind,
-    /// Which role of a `get-account-authorization-details` output to read,
-    /// by name or ARN; required when the output holds several roles.
+    /// The role of a `get-account-authorization-details` output to read, by
+    /// name or ARN. It is required when the output contains several roles.
     pub role: Option<String>,
 }
 
@@ -210,7 +211,7 @@ fn location_suffix(location: &Option<String>) -> String {
 /// # Errors
 ///
 /// Returns an error when the file cannot be read, is not JSON, has an
-/// unknown shape, or holds an invalid policy document.
+/// unknown shape, or contains an invalid policy document.
 pub fn parse_file(path: &Path, options: &ParseOptions) -> Result<PolicySet, ParseError> {
     let source = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|err| {
@@ -507,9 +508,9 @@ impl Reader<'_> {
         str_field(role, "RoleName") == Some(wanted) || str_field(role, "Arn") == Some(wanted)
     }
 
-    /// One entry of `RoleDetailList`: inline policies, attached managed
-    /// policies (resolved through the output's `Policies` list), the
-    /// permissions boundary and the trust policy.
+    /// Reads one entry of `RoleDetailList`: inline policies, attached
+    /// managed policies (resolved through the output's `Policies` list),
+    /// the permissions boundary and the trust policy.
     fn read_role_detail(
         &self,
         role: &Map<String, Value>,
@@ -747,14 +748,23 @@ impl Validator<'_> {
             }
             None => return Err(self.error(&path, "missing `Effect`")),
         }
-        if let Some(Value::String(_)) | None = statement.get("Sid") {
-        } else {
+        if !matches!(statement.get("Sid"), Some(Value::String(_)) | None) {
             return Err(self.error(&format!("{path}.Sid"), "`Sid` must be a string"));
         }
         self.one_of(statement, &path, "Action", "NotAction", true)?;
         let needs_resource = self.kind != PolicyKind::Trust;
         self.one_of(statement, &path, "Resource", "NotResource", needs_resource)?;
         self.principal(statement, &path)?;
+        self.elements(statement, &path)
+    }
+
+    /// Checks the values of `Action`, `Resource` and `Condition` and their
+    /// negated forms.
+    fn elements(
+        &self,
+        statement: &Map<String, Value>,
+        path: &str,
+    ) -> Result<(), InvalidPolicyError> {
         for key in ["Action", "NotAction"] {
             if let Some(actions) = statement.get(key) {
                 self.actions(actions, &format!("{path}.{key}"))?;

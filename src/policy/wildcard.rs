@@ -4,15 +4,15 @@
 //! `*` matches any run of characters, `/` included, and `?` matches one
 //! character. In a `Resource` ARN a `*` stays inside its colon-separated
 //! segment unless it is the last character of that segment (IAM User Guide,
-//! "IAM JSON policy elements: Resource"); the sixth segment, the resource
-//! part, may contain colons of its own and its `*` matches them.
+//! "IAM JSON policy elements: Resource"). The sixth segment, the resource
+//! part, may contain colons of its own, and a `*` there matches them.
 //!
 //! `${key}` is replaced by the request's value of `key`, and
 //! `${key, 'default'}` falls back to `default` when the key is missing.
 //! `${*}`, `${?}` and `${$}` stand for a literal `*`, `?` and `$`. Text that
 //! comes from a variable or an escape is always literal.
 
-/// How a request supplies the value of a policy variable.
+/// The value a request supplies for a policy variable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lookup<'a> {
     /// The request carries this single value.
@@ -47,11 +47,11 @@ impl VariableSource for NoVariables {
 pub struct Unresolved {
     /// The context key named in the variable, as the policy wrote it.
     pub key: String,
-    /// Why it could not be replaced.
+    /// The reason it could not be replaced.
     pub reason: UnresolvedReason,
 }
 
-/// Why a policy variable could not be replaced.
+/// The reason a policy variable could not be replaced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnresolvedReason {
     /// The request does not carry the key, and the variable has no default.
@@ -62,7 +62,7 @@ pub enum UnresolvedReason {
     MultiValued,
 }
 
-/// Which characters of a pattern are wildcards.
+/// The wildcard rules a pattern is read with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Syntax {
     /// `*` and `?` are wildcards; `*` crosses every character.

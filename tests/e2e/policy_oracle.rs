@@ -409,8 +409,8 @@ fn statement(rng: &mut Rng, target: &Target) -> Value {
     Value::Object(statement)
 }
 
-/// The request context: every key appears with some chance, with a value
-/// that the policies test for or one they do not.
+/// Generates a request context. Each key appears with some chance, with a
+/// value that the policies test for or one they do not.
 fn context(rng: &mut Rng) -> BTreeMap<String, Value> {
     let mut context = BTreeMap::new();
     for (key, values) in STRING_KEYS {
@@ -682,7 +682,7 @@ fn evaluator_agrees_with_iam_simulate() {
     );
 }
 
-/// One hand-written case for `known_differences`.
+/// Builds one hand-written case for `known_differences`.
 fn single_case(statement: Value, action: &str, resource: &str, context: Value) -> Case {
     let policy = json!({"Version": "2012-10-17", "Statement": [statement]});
     Case {
@@ -695,7 +695,7 @@ fn single_case(statement: Value, action: &str, resource: &str, context: Value) -
 }
 
 /// Inputs on which this evaluator and iam-simulate 0.1.173 decide
-/// differently, each with the reason this evaluator's answer is kept. The
+/// differently, each with the reason this evaluator's result is kept. The
 /// random corpus above avoids them.
 #[test]
 fn known_differences() {
@@ -730,9 +730,9 @@ fn known_differences() {
             Decision::ImplicitDeny,
             Decision::Allow,
         ),
-        // An address outside the family of the listed one is not in it, so
-        // NotIpAddress holds; the oracle does so for CIDR blocks but not
-        // for a bare address.
+        // An address of the other IP family is not in the listed one, so
+        // NotIpAddress holds. The oracle applies this to CIDR blocks but
+        // not to a bare address.
         (
             "NotIpAddress with a bare IPv4 address and an IPv6 caller",
             single_case(
@@ -772,8 +772,8 @@ fn known_differences() {
             Decision::ImplicitDeny,
         ),
         // A request for `*` (an action without a resource type) is covered
-        // only by `"Resource": "*"`; the oracle, not told the action is
-        // wildcard-only, reads `*` as "some resource".
+        // only by `"Resource": "*"`. The oracle, run without its action
+        // catalog, reads `*` as "some resource".
         (
             "request resource `*` against an ARN",
             single_case(

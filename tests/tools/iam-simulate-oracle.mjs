@@ -9,7 +9,7 @@
 // and writes one JSON line per case:
 //   {"id": 1, "decision": "Allowed" | "ExplicitlyDenied" | "ImplicitlyDenied",
 //    "statements": [[true, false, ...], ...]}
-// where statements[p][s] says whether statement s of policy p applies.
+// where statements[p][s] is true when statement s of policy p applies.
 // or {"id": 1, "error": "..."} when the simulator throws.
 //
 // The simulation runs without input validation (runUnsafeSimulation) and in
