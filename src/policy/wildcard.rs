@@ -27,5 +27,7 @@ pub fn like(pattern: &str, value: &str) -> bool {
             },
         }
     }
-    pattern.get(p..).is_some_and(|rest| rest.iter().all(|&ch| ch == '*'))
+    pattern
+        .get(p..)
+        .is_some_and(|rest| rest.iter().all(|&ch| ch == '*'))
 }
