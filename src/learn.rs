@@ -31,7 +31,8 @@ impl Window {
     pub fn contains(&self, record: &Record) -> bool {
         match record.event_time {
             Some(time) => {
-                self.start.is_none_or(|start| time >= start) && self.end.is_none_or(|end| time <= end)
+                self.start.is_none_or(|start| time >= start)
+                    && self.end.is_none_or(|end| time <= end)
             }
             None => self.start.is_none() && self.end.is_none(),
         }
@@ -58,7 +59,9 @@ impl LearnOptions {
             RoleSelector::Arn { name, path, .. } => format!("role{path}{name}"),
             RoleSelector::Name(name) => name.clone(),
         };
-        Prefilter { needles: vec![needle.into_bytes()] }
+        Prefilter {
+            needles: vec![needle.into_bytes()],
+        }
     }
 
     /// Returns true when the record belongs to the role and the window.
@@ -204,7 +207,13 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         .filter(|record| record.is_web_identity_assume())
         .collect();
     let trust = trust::diagnose(&refused, options.trust_policy.as_ref());
-    Report { policy, findings, records_of_role: records.len(), trust, warnings }
+    Report {
+        policy,
+        findings,
+        records_of_role: records.len(),
+        trust,
+        warnings,
+    }
 }
 
 fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
@@ -242,8 +251,12 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
         account: record.account().map(str::to_owned),
         error_code: denial.code.clone(),
         error_message: record.error_message.clone(),
-        action: first.map(|r| r.action.clone()).or_else(|| denial.message.action.clone()),
-        resource: first.map(|r| r.resource.clone()).or_else(|| denial.message.resource.clone()),
+        action: first
+            .map(|r| r.action.clone())
+            .or_else(|| denial.message.action.clone()),
+        resource: first
+            .map(|r| r.resource.clone())
+            .or_else(|| denial.message.resource.clone()),
         requirements: derived.requirements,
         cause: denial.cause,
         cause_inferred: denial.cause_inferred,
@@ -293,53 +306,85 @@ fn trust_subject(finding: &Finding) -> Option<&str> {
 /// the KMS failure behind `Access Denied`, while the KMS event names the key
 /// and the action.
 fn explain_forward_access(findings: &mut [Finding]) {
-    let kms: Vec<(Option<String>, Option<DateTime<Utc>>, String, Option<String>, String)> = findings
+    let kms: Vec<ForwardedKmsDenial> = findings
         .iter()
-        .filter(|f| f.event_source.starts_with("kms.") && f.record.user_identity.invoked_by.is_some())
-        .map(|f| {
-            let context_arn = f
+        .filter(|f| {
+            f.event_source.starts_with("kms.") && f.record.user_identity.invoked_by.is_some()
+        })
+        .map(|f| ForwardedKmsDenial {
+            event_id: f.event_id.clone(),
+            time: f.event_time,
+            invoked_by: f
+                .record
+                .user_identity
+                .invoked_by
+                .clone()
+                .unwrap_or_default(),
+            s3_arn: f
                 .record
                 .request_parameters
                 .as_ref()
                 .and_then(|p| p.get("encryptionContext"))
                 .and_then(|c| c.get("aws:s3:arn"))
                 .and_then(|v| v.as_str())
-                .map(str::to_owned);
-            let invoked_by = f.record.user_identity.invoked_by.clone().unwrap_or_default();
-            (f.event_id.clone(), f.event_time, invoked_by, context_arn, f.region.clone())
+                .map(str::to_owned),
+            region: f.region.clone(),
         })
         .collect();
     for finding in findings.iter_mut() {
         if !finding.cause_inferred || finding.event_source.starts_with("kms.") {
             continue;
         }
-        let explained = kms.iter().find(|(_, time, invoked_by, context_arn, region)| {
-            let close = match (time, finding.event_time) {
-                (Some(a), Some(b)) => (*a - b).num_seconds().abs() <= 5,
-                _ => false,
-            };
-            let same_service = *invoked_by == finding.event_source;
-            let same_object = match context_arn {
-                Some(arn) => finding.requirements.iter().any(|r| {
-                    r.resource == *arn || arn.starts_with(&format!("{}/", r.resource))
-                }) || finding.requirements.is_empty(),
-                None => true,
-            };
-            close && same_service && same_object && *region == finding.region
-        });
-        if let Some((event_id, ..)) = explained {
-            finding.status = Status::Explained;
-            finding.explained_by = event_id.clone();
-            finding.remedy = format!(
-                "explained by the KMS denial {}: {} used the caller's identity to call KMS and \
-                 hid the KMS failure behind `{}`; grant the KMS permission of that finding. The \
-                 key policy must also let IAM policies grant access (the default key policy \
-                 does)",
-                event_id.as_deref().unwrap_or("at the same time"),
-                finding.event_source,
-                finding.error_message.as_deref().unwrap_or(&finding.error_code),
-            );
-        }
+        let Some(kms_denial) = kms.iter().find(|kms_denial| kms_denial.explains(finding)) else {
+            continue;
+        };
+        finding.status = Status::Explained;
+        finding.explained_by = kms_denial.event_id.clone();
+        finding.remedy =
+            format!(
+            "explained by the KMS denial {}: {} used the caller's identity to call KMS and hid \
+             the KMS failure behind `{}`; grant the KMS permission of that finding. The key \
+             policy must also let IAM policies grant access (the default key policy does)",
+            kms_denial.event_id.as_deref().unwrap_or("at the same time"),
+            finding.event_source,
+            finding.error_message.as_deref().unwrap_or(&finding.error_code),
+        );
+    }
+}
+
+/// A KMS denial recorded for a call another service made with the caller's
+/// identity (`userIdentity.invokedBy`).
+struct ForwardedKmsDenial {
+    event_id: Option<String>,
+    time: Option<DateTime<Utc>>,
+    invoked_by: String,
+    /// The S3 object of the encryption context, for S3 calls.
+    s3_arn: Option<String>,
+    region: String,
+}
+
+impl ForwardedKmsDenial {
+    /// Returns true when this KMS denial is what failed `finding`: the same
+    /// service, region and object, within five seconds.
+    fn explains(&self, finding: &Finding) -> bool {
+        let close = match (self.time, finding.event_time) {
+            (Some(a), Some(b)) => (a - b).num_seconds().abs() <= 5,
+            _ => false,
+        };
+        let same_object = match &self.s3_arn {
+            Some(arn) => {
+                finding.requirements.is_empty()
+                    || finding
+                        .requirements
+                        .iter()
+                        .any(|r| r.resource == *arn || arn.starts_with(&format!("{}/", r.resource)))
+            }
+            None => true,
+        };
+        close
+            && self.invoked_by == finding.event_source
+            && same_object
+            && self.region == finding.region
     }
 }
 

@@ -41,7 +41,11 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// Writes the human report.
 pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if report.findings.is_empty() {
-        writeln!(out, "No denied call of the role in {} record(s) of the role.", report.records_of_role)?;
+        writeln!(
+            out,
+            "No denied call of the role in {} record(s) of the role.",
+            report.records_of_role
+        )?;
     }
     for (number, finding) in report.findings.iter().enumerate() {
         text_finding(number + 1, finding, out)?;
@@ -49,7 +53,9 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.trust {
         writeln!(out, "Trust policy: {}", terminal_safe(&finding.explanation))?;
         if let Some(statement) = &finding.proposed_statement {
-            let index = finding.statement_index.map_or(String::new(), |i| format!(" (statement {i})"));
+            let index = finding
+                .statement_index
+                .map_or(String::new(), |i| format!(" (statement {i})"));
             writeln!(out, "Edited trust statement{index}:")?;
             serde_json::to_writer_pretty(&mut *out, statement)?;
             writeln!(out)?;
@@ -70,7 +76,10 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
-    let time = finding.event_time.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let time = finding.event_time.map_or_else(
+        || "-".to_owned(),
+        |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    );
     let repeats = if finding.occurrences > 1 {
         format!("  ({} events)", finding.occurrences)
     } else {
@@ -86,8 +95,16 @@ fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Re
     let cause = format!(
         "{} ({}{})",
         finding.cause.as_str(),
-        if finding.explicit_deny { "explicit deny" } else { "implicit deny" },
-        if finding.cause_inferred { ", inferred" } else { "" }
+        if finding.explicit_deny {
+            "explicit deny"
+        } else {
+            "implicit deny"
+        },
+        if finding.cause_inferred {
+            ", inferred"
+        } else {
+            ""
+        }
     );
     if finding.requirements.is_empty() {
         if let Some(action) = &finding.action {

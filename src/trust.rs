@@ -98,15 +98,25 @@ pub fn claims(record: &Record) -> TokenClaims {
         .map(|(_, issuer)| issuer.to_owned());
     let mut audience = None;
     let mut subject = identity.user_name.clone();
-    if let (Some(principal), Some(provider)) = (identity.principal_id.as_deref(), provider.as_deref()) {
-        if let Some(rest) = principal.strip_prefix(provider).and_then(|rest| rest.strip_prefix(':')) {
+    if let (Some(principal), Some(provider)) =
+        (identity.principal_id.as_deref(), provider.as_deref())
+    {
+        if let Some(rest) = principal
+            .strip_prefix(provider)
+            .and_then(|rest| rest.strip_prefix(':'))
+        {
             if let Some((aud, sub)) = rest.split_once(':') {
                 audience = Some(aud.to_owned());
                 subject = subject.or_else(|| Some(sub.to_owned()));
             }
         }
     }
-    TokenClaims { provider, issuer, audience, subject }
+    TokenClaims {
+        provider,
+        issuer,
+        audience,
+        subject,
+    }
 }
 
 /// One condition of a trust statement checked against the token.
@@ -161,13 +171,19 @@ pub enum Verdict {
     Unknown,
 }
 
+/// Provider, audience and subject of a token.
+type ClaimsKey = (Option<String>, Option<String>, Option<String>);
+
 /// Diagnoses the refused web identity records of the role. Records with the
 /// same claims are one finding.
 pub fn diagnose(records: &[&Record], trust: Option<&PolicyDocument>) -> Vec<TrustFinding> {
-    let mut by_claims: BTreeMap<(Option<String>, Option<String>, Option<String>), Vec<&Record>> = BTreeMap::new();
+    let mut by_claims: BTreeMap<ClaimsKey, Vec<&Record>> = BTreeMap::new();
     for record in records {
         let claims = claims(record);
-        by_claims.entry((claims.provider, claims.audience, claims.subject)).or_default().push(record);
+        by_claims
+            .entry((claims.provider, claims.audience, claims.subject))
+            .or_default()
+            .push(record);
     }
     by_claims
         .into_values()
@@ -179,7 +195,11 @@ pub fn diagnose(records: &[&Record], trust: Option<&PolicyDocument>) -> Vec<Trus
         .collect()
 }
 
-fn diagnose_one(record: &Record, event_ids: Vec<String>, trust: Option<&PolicyDocument>) -> TrustFinding {
+fn diagnose_one(
+    record: &Record,
+    event_ids: Vec<String>,
+    trust: Option<&PolicyDocument>,
+) -> TrustFinding {
     let claims = claims(record);
     let github = claims
         .issuer
@@ -197,7 +217,11 @@ fn diagnose_one(record: &Record, event_ids: Vec<String>, trust: Option<&PolicyDo
         proposed_statement: None,
         statement_index: None,
     };
-    let subject = finding.claims.subject.clone().unwrap_or_else(|| "(not recorded)".to_owned());
+    let subject = finding
+        .claims
+        .subject
+        .clone()
+        .unwrap_or_else(|| "(not recorded)".to_owned());
     let Some(trust) = trust else {
         finding.explanation = format!(
             "the role's trust policy refused the token with subject `{subject}`{}; pass \
@@ -210,10 +234,13 @@ fn diagnose_one(record: &Record, event_ids: Vec<String>, trust: Option<&PolicyDo
         .statements
         .iter()
         .enumerate()
-        .filter(|(_, statement)| statement.effect == Effect::Allow && trusts_provider(statement, &finding.claims))
+        .filter(|(_, statement)| {
+            statement.effect == Effect::Allow && trusts_provider(statement, &finding.claims)
+        })
         .collect();
     if candidates.is_empty() {
-        finding.explanation = format!(
+        finding.explanation =
+            format!(
             "no Allow statement of the trust policy names the OIDC provider `{}` as a Federated \
              principal for `sts:AssumeRoleWithWebIdentity`; add one scoped to subject `{subject}`",
             finding.claims.provider.as_deref().unwrap_or("(not recorded)")
@@ -221,7 +248,9 @@ fn diagnose_one(record: &Record, event_ids: Vec<String>, trust: Option<&PolicyDo
         return finding;
     }
     for (_, statement) in &candidates {
-        finding.checks.push(check_statement(statement, &finding.claims));
+        finding
+            .checks
+            .push(check_statement(statement, &finding.claims));
     }
     decide(&mut finding, &candidates, &subject);
     finding
@@ -231,22 +260,33 @@ fn context_words(finding: &TrustFinding) -> String {
     finding
         .github
         .as_ref()
-        .map(|github| format!(" ({} of `{}`)", github.context(), github.repository.as_deref().unwrap_or("?")))
+        .map(|github| {
+            format!(
+                " ({} of `{}`)",
+                github.context(),
+                github.repository.as_deref().unwrap_or("?")
+            )
+        })
         .unwrap_or_default()
 }
 
 fn trusts_provider(statement: &Statement, claims: &TokenClaims) -> bool {
-    let acts = statement
-        .actions()
-        .iter()
-        .any(|action| like(&action.to_ascii_lowercase(), "sts:assumerolewithwebidentity"));
+    let acts = statement.actions().iter().any(|action| {
+        like(
+            &action.to_ascii_lowercase(),
+            "sts:assumerolewithwebidentity",
+        )
+    });
     let federated = statement
         .principal
         .as_ref()
         .and_then(|principal| principal.get("Federated"))
         .map(|value| match value {
             serde_json::Value::String(one) => vec![one.clone()],
-            serde_json::Value::Array(many) => many.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect(),
+            serde_json::Value::Array(many) => many
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         })
         .unwrap_or_default();
@@ -262,13 +302,17 @@ fn check_statement(statement: &Statement, claims: &TokenClaims) -> Vec<Condition
     let mut checks = Vec::new();
     for (operator, keys) in statement.condition.iter().flatten() {
         for (key, values) in keys {
-            let claim = key.strip_prefix(issuer).and_then(|rest| rest.strip_prefix(':'));
+            let claim = key
+                .strip_prefix(issuer)
+                .and_then(|rest| rest.strip_prefix(':'));
             let actual = match claim {
                 Some("sub") => claims.subject.clone(),
                 Some("aud") => claims.audience.clone(),
                 _ => None,
             };
-            let met = actual.as_deref().and_then(|value| operator_met(operator, values.values(), value));
+            let met = actual
+                .as_deref()
+                .and_then(|value| operator_met(operator, values.values(), value));
             checks.push(ConditionCheck {
                 operator: operator.clone(),
                 key: key.clone(),
@@ -283,7 +327,9 @@ fn check_statement(statement: &Statement, claims: &TokenClaims) -> Vec<Condition
 
 /// Evaluates the string operators trust policies use on one value.
 fn operator_met(operator: &str, expected: &[String], actual: &str) -> Option<bool> {
-    let base = operator.trim_start_matches("ForAnyValue:").trim_start_matches("ForAllValues:");
+    let base = operator
+        .trim_start_matches("ForAnyValue:")
+        .trim_start_matches("ForAllValues:");
     let base = base.strip_suffix("IfExists").unwrap_or(base);
     let any = |test: &dyn Fn(&str) -> bool| expected.iter().any(|value| test(value));
     Some(match base {
@@ -302,14 +348,22 @@ fn like(pattern: &str, value: &str) -> bool {
 }
 
 fn decide(finding: &mut TrustFinding, candidates: &[(usize, &Statement)], subject: &str) {
-    let failed: Vec<&ConditionCheck> =
-        finding.checks.iter().flatten().filter(|check| check.met == Some(false)).collect();
+    let failed: Vec<&ConditionCheck> = finding
+        .checks
+        .iter()
+        .flatten()
+        .filter(|check| check.met == Some(false))
+        .collect();
     let context = context_words(finding);
     let trusted_repos = trusted_repositories(&finding.checks);
     let token_repo = finding.github.as_ref().and_then(|g| g.repository.clone());
     let token_owner = finding.github.as_ref().and_then(|g| g.owner.clone());
-    let same_repo = token_repo.as_ref().is_some_and(|repo| trusted_repos.iter().any(|(r, _)| r == repo));
-    let same_owner = token_owner.as_ref().is_some_and(|owner| trusted_repos.iter().any(|(_, o)| o == owner));
+    let same_repo = token_repo
+        .as_ref()
+        .is_some_and(|repo| trusted_repos.iter().any(|(r, _)| r == repo));
+    let same_owner = token_owner
+        .as_ref()
+        .is_some_and(|owner| trusted_repos.iter().any(|(_, o)| o == owner));
     if failed.is_empty() {
         finding.explanation = format!(
             "every `sub`/`aud` condition the trust policy checks admits subject `{subject}`{context}; \
@@ -325,7 +379,12 @@ fn decide(finding: &mut TrustFinding, candidates: &[(usize, &Statement)], subjec
                 "`{}` `{}` expects {} but the token has `{}`",
                 check.operator,
                 check.key,
-                check.expected.iter().map(|v| format!("`{v}`")).collect::<Vec<_>>().join(" or "),
+                check
+                    .expected
+                    .iter()
+                    .map(|v| format!("`{v}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or "),
                 check.actual.as_deref().unwrap_or("")
             )
         })
@@ -338,7 +397,8 @@ fn decide(finding: &mut TrustFinding, candidates: &[(usize, &Statement)], subjec
         } else {
             "a repository of another organization"
         };
-        finding.explanation = format!(
+        finding.explanation =
+            format!(
             "the token comes from `{}`, {whose} than the trust policy trusts ({}): {failing}. Do \
              not admit it unless that repository is meant to deploy with this role",
             token_repo.as_deref().unwrap_or(subject),
@@ -388,7 +448,11 @@ fn propose_edit(finding: &mut TrustFinding, candidates: &[(usize, &Statement)], 
         return;
     };
     let mut edited = (*statement).clone();
-    let issuer = finding.claims.issuer.clone().unwrap_or_else(|| GITHUB_ISSUER.to_owned());
+    let issuer = finding
+        .claims
+        .issuer
+        .clone()
+        .unwrap_or_else(|| GITHUB_ISSUER.to_owned());
     let sub_key = format!("{issuer}:sub");
     let conditions = edited.condition.get_or_insert_with(Default::default);
     let mut added = false;
@@ -425,7 +489,10 @@ mod tests {
     #[test]
     fn subjects_decode() {
         let subject = GithubSubject::parse("repo:example-org/example-app:environment:production");
-        assert_eq!(subject.repository.as_deref(), Some("example-org/example-app"));
+        assert_eq!(
+            subject.repository.as_deref(),
+            Some("example-org/example-app")
+        );
         assert_eq!(subject.owner.as_deref(), Some("example-org"));
         assert_eq!(subject.environment.as_deref(), Some("production"));
         let subject = GithubSubject::parse("repo:o/r:ref:refs/heads/main");

@@ -42,7 +42,11 @@ pub fn escape_resource_name(name: &str) -> String {
 
 impl Catalog {
     /// Builds the resources `action` needs for the call in `context`.
-    pub fn build_resources(&self, action: &ActionRef<'_>, context: ArnContext<'_>) -> Vec<BuiltResource> {
+    pub fn build_resources(
+        &self,
+        action: &ActionRef<'_>,
+        context: ArnContext<'_>,
+    ) -> Vec<BuiltResource> {
         let _ = (action, context);
         Vec::new()
     }

@@ -21,7 +21,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 pub use arn::{escape_resource_name, ArnContext, BuiltResource};
-pub use resolve::{EventKey, ResolvedAction, Resolution, ResolutionRule};
+pub use resolve::{EventKey, Resolution, ResolutionRule, ResolvedAction};
 
 const EMBEDDED_CATALOG: &[u8] = include_bytes!("../../data/service-reference.json.gz");
 const EMBEDDED_EXCEPTIONS: &[u8] = include_bytes!("../../data/event-action-exceptions.json.gz");
@@ -162,7 +162,10 @@ impl ActionRef<'_> {
     /// type the service does not define are skipped.
     pub fn resource_types(&self) -> impl Iterator<Item = (&ActionResource, &ResourceTypeDef)> {
         self.def.resources.iter().filter_map(|row| {
-            self.service.resource_types.get(&row.resource_type).map(|def| (row, def))
+            self.service
+                .resource_types
+                .get(&row.resource_type)
+                .map(|def| (row, def))
         })
     }
 }
@@ -217,7 +220,10 @@ impl Catalog {
         exceptions: &[u8],
         origin: &str,
     ) -> Result<Catalog, CatalogError> {
-        let invalid = |source| CatalogError::Invalid { origin: origin.to_owned(), source };
+        let invalid = |source| CatalogError::Invalid {
+            origin: origin.to_owned(),
+            source,
+        };
         let reference: ServiceReference = serde_json::from_slice(reference).map_err(invalid)?;
         let exceptions: resolve::Exceptions =
             serde_json::from_slice(exceptions).map_err(invalid)?;
@@ -227,10 +233,16 @@ impl Catalog {
     /// Loads a service reference file (plain or gzipped JSON) and pairs it
     /// with the embedded exceptions table.
     pub fn load(path: &Path) -> Result<Catalog, CatalogError> {
-        let bytes = std::fs::read(path)
-            .map_err(|source| CatalogError::Read { path: path.to_owned(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| CatalogError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
         let origin = path.display().to_string();
-        let reference = if bytes.starts_with(&[0x1f, 0x8b]) { gunzip(&bytes, &origin)? } else { bytes };
+        let reference = if bytes.starts_with(&[0x1f, 0x8b]) {
+            gunzip(&bytes, &origin)?
+        } else {
+            bytes
+        };
         let exceptions = gunzip(EMBEDDED_EXCEPTIONS, "embedded exceptions")?;
         Catalog::from_json_parts(&reference, &exceptions, &origin)
     }
@@ -245,7 +257,11 @@ impl Catalog {
                 );
             }
         }
-        Catalog { reference, exceptions, index }
+        Catalog {
+            reference,
+            exceptions,
+            index,
+        }
     }
 
     /// Returns the service reference.
@@ -266,7 +282,12 @@ impl Catalog {
         let (prefix, action) = self.index.get(&name.trim().to_ascii_lowercase())?;
         let service = self.reference.services.get(prefix)?;
         let def = service.actions.get(action)?;
-        Some(ActionRef { prefix, name: action, def, service })
+        Some(ActionRef {
+            prefix,
+            name: action,
+            def,
+            service,
+        })
     }
 
     /// Returns true when `prefix:Action` exists.
@@ -292,9 +313,12 @@ impl Catalog {
 
 fn gunzip(bytes: &[u8], origin: &str) -> Result<Vec<u8>, CatalogError> {
     let mut out = Vec::with_capacity(bytes.len() * 12);
-    flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).map_err(|error| {
-        CatalogError::Invalid { origin: origin.to_owned(), source: serde::de::Error::custom(error) }
-    })?;
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .map_err(|error| CatalogError::Invalid {
+            origin: origin.to_owned(),
+            source: serde::de::Error::custom(error),
+        })?;
     Ok(out)
 }
 

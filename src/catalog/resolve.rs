@@ -70,6 +70,8 @@ impl Catalog {
     /// Resolves an event to the actions it needs.
     pub fn resolve(&self, event: EventKey<'_>, message_action: Option<&str>) -> Resolution {
         let _ = (event, message_action);
-        Resolution::Unknown { reason: String::new() }
+        Resolution::Unknown {
+            reason: String::new(),
+        }
     }
 }

@@ -81,17 +81,26 @@ impl LearnPlan {
         } else {
             Format::Json
         });
-        let trust_policy = args.trust_policy.as_deref().map(read_trust_policy).transpose()?;
+        let trust_policy = args
+            .trust_policy
+            .as_deref()
+            .map(read_trust_policy)
+            .transpose()?;
         Ok(LearnPlan {
             inputs: args.events,
-            options: LearnOptions { role, window, trust_policy },
+            options: LearnOptions {
+                role,
+                window,
+                trust_policy,
+            },
             format,
         })
     }
 }
 
 fn read_trust_policy(path: &Path) -> anyhow::Result<trailgrant::policy::PolicyDocument> {
-    let text = std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
+    let text =
+        std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
     serde_json::from_slice(&text)
         .with_context(|| format!("`{}` is not an IAM policy document", path.display()))
 }
@@ -103,10 +112,21 @@ fn window_from(args: &LearnArgs, clock: &dyn Clock) -> anyhow::Result<Window> {
         let duration = chrono::Duration::from_std(duration)
             .with_context(|| format!("`--since` duration `{since}` is too long"))?;
         let now = clock.now();
-        return Ok(Window { start: Some(now - duration), end: Some(now) });
+        return Ok(Window {
+            start: Some(now - duration),
+            end: Some(now),
+        });
     }
-    let start = args.start.as_deref().map(|t| parse_cli_time(t, "--start")).transpose()?;
-    let end = args.end.as_deref().map(|t| parse_cli_time(t, "--end")).transpose()?;
+    let start = args
+        .start
+        .as_deref()
+        .map(|t| parse_cli_time(t, "--start"))
+        .transpose()?;
+    let end = args
+        .end
+        .as_deref()
+        .map(|t| parse_cli_time(t, "--end"))
+        .transpose()?;
     if let (Some(start), Some(end)) = (start, end) {
         if start > end {
             bail!("`--start` {start} is after `--end` {end}");
@@ -142,14 +162,19 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
     });
     for problem in &scan.problems {
         match problem.index {
-            Some(index) => eprintln!("trailgrant: {}: record {index}: {}", problem.path, problem.message),
+            Some(index) => eprintln!(
+                "trailgrant: {}: record {index}: {}",
+                problem.path, problem.message
+            ),
             None => eprintln!("trailgrant: {}: {}", problem.path, problem.message),
         }
     }
     let records = collected.into_inner().unwrap_or_default();
     let report = learn::learn(records, catalog, &plan.options);
     let mut stdout = std::io::stdout().lock();
-    if let Err(error) = render::render(&report, plan.format, &mut stdout).and_then(|()| stdout.flush()) {
+    if let Err(error) =
+        render::render(&report, plan.format, &mut stdout).and_then(|()| stdout.flush())
+    {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             return Ok(exit_for(&report, &scan));
         }
@@ -173,4 +198,3 @@ fn exit_for(report: &learn::Report, scan: &source::ScanReport) -> Exit {
         Exit::NoDenials
     }
 }
-

@@ -43,7 +43,11 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let code = if error.use_stderr() { Exit::Error } else { Exit::NoDenials };
+            let code = if error.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::NoDenials
+            };
             let _ = error.print();
             return code.into();
         }
@@ -64,7 +68,9 @@ pub fn main() -> ExitCode {
 
 /// Returns the catalog to use: the file given with `--catalog`, else the one
 /// `trailgrant catalog refresh` wrote, else the embedded one.
-pub fn load_catalog(path: Option<&std::path::Path>) -> anyhow::Result<&'static trailgrant::catalog::Catalog> {
+pub fn load_catalog(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<&'static trailgrant::catalog::Catalog> {
     use anyhow::Context;
     if let Some(path) = path {
         let catalog = trailgrant::catalog::Catalog::load(path)

@@ -1,5 +1,6 @@
-//! End-to-end and cross-checking tests, in one test binary to keep build
-//! size down.
+//! End-to-end and cross-checking tests: the real `trailgrant` binary on the
+//! fixtures, in one test binary with a module per topic to keep build size
+//! down.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,4 +10,7 @@
     reason = "test helpers report failures by panicking"
 )]
 
+mod acceptance;
+mod learn;
 mod policy_oracle;
+mod support;
