@@ -9,6 +9,8 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::denial::{self, Cause, Denial};
+use crate::diff::{self, PolicyDiff, RequirementState, RequirementStatus};
+use crate::policy::parse::PolicySet;
 use crate::policy::{PolicyDocument, Statement};
 use crate::proposal;
 use crate::record::{Record, RoleSelector};
@@ -48,6 +50,8 @@ pub struct LearnOptions {
     pub window: Window,
     /// The role's trust policy, for diagnosing refused web identity tokens.
     pub trust_policy: Option<PolicyDocument>,
+    /// The role's current policies, to diff against.
+    pub current: Option<PolicySet>,
 }
 
 impl LearnOptions {
@@ -142,6 +146,11 @@ pub struct Finding {
     pub explained_by: Option<String>,
     /// Caveats about this finding.
     pub warnings: Vec<String>,
+    /// The request context the event shows (lower-case keys).
+    pub request_context: BTreeMap<String, Vec<String>>,
+    /// Each requirement against the current policies, when given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requirement_status: Vec<RequirementStatus>,
     #[serde(skip)]
     pub(crate) record: Record,
 }
@@ -155,6 +164,9 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Records of the role that were read (denied or not).
     pub records_of_role: usize,
+    /// The comparison with the current policies, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<PolicyDiff>,
     /// Refused web identity tokens, with the trust-policy condition that
     /// failed and the narrowest change.
     pub trust: Vec<TrustFinding>,
@@ -195,10 +207,11 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
             ));
         }
     }
+    let diff = options.current.as_ref().map(|current| compare(&mut findings, &records, current));
     let needed: Vec<Requirement> = findings
         .iter()
         .filter(|finding| finding.status == Status::Missing)
-        .flat_map(|finding| finding.requirements.iter().cloned())
+        .flat_map(|finding| missing_requirements(finding))
         .collect();
     let policy = proposal::document(proposal::build_statements(&needed));
     let refused: Vec<&Record> = denials
@@ -206,14 +219,160 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         .map(|denial| &denial.record)
         .filter(|record| record.is_web_identity_assume())
         .collect();
-    let trust = trust::diagnose(&refused, options.trust_policy.as_ref());
-    Report {
-        policy,
-        findings,
-        records_of_role: records.len(),
-        trust,
-        warnings,
+    let trust_policy = options
+        .trust_policy
+        .as_ref()
+        .or_else(|| options.current.as_ref().and_then(|set| set.trust()).map(|named| &named.document));
+    let trust = trust::diagnose(&refused, trust_policy);
+    Report { policy, findings, records_of_role: records.len(), diff, trust, warnings }
+}
+
+/// Returns the requirements of a finding the current policies lack (all of
+/// them when no current policy was given).
+fn missing_requirements(finding: &Finding) -> Vec<Requirement> {
+    if finding.requirement_status.is_empty() {
+        return finding.requirements.clone();
     }
+    finding
+        .requirements
+        .iter()
+        .zip(&finding.requirement_status)
+        .filter(|(_, status)| status.state == RequirementState::Missing)
+        .map(|(requirement, _)| requirement.clone())
+        .collect()
+}
+
+/// Judges every finding's requirements against the current policies,
+/// updates the statuses, and plans the smallest edit.
+fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) -> PolicyDiff {
+    for finding in findings.iter_mut() {
+        finding.requirement_status = finding
+            .requirements
+            .iter()
+            .map(|requirement| diff::judge(requirement, &finding.request_context, current))
+            .collect();
+        if finding.status == Status::Missing {
+            restate(finding, records, current);
+        }
+    }
+    let missing: Vec<Requirement> = findings
+        .iter()
+        .filter(|finding| finding.status == Status::Missing)
+        .flat_map(missing_requirements)
+        .collect();
+    let flagged: Vec<Requirement> = findings
+        .iter()
+        .filter(|finding| matches!(finding.status, Status::Missing | Status::Undetermined))
+        .flat_map(missing_requirements)
+        .collect();
+    diff::plan(&missing, &flagged, current)
+}
+
+/// Sets the status and remedy of a finding the proposal would fix, from
+/// what the current policies say about its requirements.
+fn restate(finding: &mut Finding, records: &[Record], current: &PolicySet) {
+    let states: Vec<RequirementState> = finding.requirement_status.iter().map(|s| s.state).collect();
+    if states.contains(&RequirementState::ExplicitlyDenied) {
+        finding.status = Status::NotFixableOnRole;
+        finding.remedy = format!(
+            "a Deny statement of the role's policies matches ({}); an Allow cannot override it: \
+             narrow or remove that Deny",
+            deciders(finding, RequirementState::ExplicitlyDenied)
+        );
+    } else if !states.is_empty() && states.iter().all(|s| *s == RequirementState::Allowed) {
+        finding.status = Status::AlreadyAllowed;
+        let allowed_by = deciders(finding, RequirementState::Allowed);
+        finding.remedy = already_allowed_remedy(finding, records, current, &allowed_by);
+    } else if states.contains(&RequirementState::Undetermined)
+        && !states.contains(&RequirementState::Missing)
+    {
+        finding.status = Status::Undetermined;
+        let keys: Vec<String> = finding
+            .requirement_status
+            .iter()
+            .flat_map(|status| status.undetermined_keys.iter().map(|k| format!("`{k}`")))
+            .collect();
+        finding.remedy = format!(
+            "the current policy allows this only under conditions on {} that the event does not \
+             show ({}); check those values for this call",
+            keys.join(", "),
+            deciders(finding, RequirementState::Undetermined)
+        );
+    }
+    let gaps: Vec<String> = finding
+        .requirement_status
+        .iter()
+        .filter(|status| status.boundary_allows == Some(false) && status.state != RequirementState::Allowed)
+        .map(|status| {
+            format!(
+                "the permissions boundary does not allow `{}` on `{}` either; add it to the \
+                 boundary policy too",
+                status.action, status.resource
+            )
+        })
+        .collect();
+    finding.warnings.extend(gaps);
+}
+
+/// Names the statements that decided the requirements in `state`.
+fn deciders(finding: &Finding, state: RequirementState) -> String {
+    finding
+        .requirement_status
+        .iter()
+        .filter(|status| status.state == state)
+        .flat_map(|status| status.decided_by.iter())
+        .map(|statement| match &statement.sid {
+            Some(sid) => format!("`{sid}` in `{}`", statement.policy_name),
+            None => format!("statement {} in `{}`", statement.statement_index, statement.policy_name),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn already_allowed_remedy(
+    finding: &Finding,
+    records: &[Record],
+    current: &PolicySet,
+    deciders: &str,
+) -> String {
+    if !finding.cause_inferred {
+        let later_success = records.iter().find(|record| {
+            record.error_code.is_none()
+                && record.source() == finding.event_source
+                && record.name() == finding.event_name
+                && record.event_time > finding.event_time
+                && record.request_parameters == finding.record.request_parameters
+        });
+        let since = later_success
+            .and_then(|record| record.event_time)
+            .map(|time| format!("; the same call succeeded at {}", time.format("%Y-%m-%dT%H:%M:%SZ")))
+            .unwrap_or_default();
+        return format!(
+            "the current policy already allows this ({deciders}), so it was granted after this \
+             call{since}; nothing to add"
+        );
+    }
+    let mut causes = vec![
+        "the resource's own policy (bucket, key, repository … policy)".to_owned(),
+        "a service control or resource control policy of the organization".to_owned(),
+    ];
+    if current.boundary().is_none() {
+        causes.push("a permissions boundary on the role".to_owned());
+    }
+    causes.push("a session policy passed when the role was assumed".to_owned());
+    if let Some(vpce) = finding.record.vpc_endpoint_id.as_deref() {
+        causes.push(format!("the policy of VPC endpoint `{vpce}`"));
+    }
+    if finding.event_source.starts_with("s3.") {
+        causes.push(
+            "the KMS key of an encrypted object (look for a KMS denial at the same time)".to_owned(),
+        );
+    }
+    format!(
+        "the current policy already allows this ({deciders}), and AWS did not say which policy \
+         denied it; the denial came from elsewhere: {}",
+        causes.join("; ")
+    )
 }
 
 fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
@@ -267,6 +426,8 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
         remedy_statement: None,
         explained_by: None,
         warnings,
+        request_context: derived.context.clone(),
+        requirement_status: Vec::new(),
         record: record.clone(),
     };
     crate::remedy::fill(&mut finding, denial);

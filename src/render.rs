@@ -15,6 +15,8 @@ pub enum Format {
     Json,
     /// The IAM policy document of the statements to add, alone.
     Policy,
+    /// A unified diff of the current policy documents and the edited ones.
+    Diff,
 }
 
 /// Writes the report in `format`.
@@ -23,6 +25,7 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
         Format::Text => text(report, out),
         Format::Json => json(report, out),
         Format::Policy => policy(report, out),
+        Format::Diff => diff(report, out, false),
     }
 }
 
@@ -30,6 +33,14 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
 pub fn policy(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &report.policy)?;
     writeln!(out)
+}
+
+/// Writes the unified diff of the edited documents, colored when `color`.
+pub fn diff(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    match &report.diff {
+        Some(diff) => out.write_all(crate::diff::unified(diff, color).as_bytes()),
+        None => Ok(()),
+    }
 }
 
 /// Writes the documented json output.

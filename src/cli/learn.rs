@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
+use trailgrant::policy::parse::{parse_file, ParseOptions, PolicyKind, PolicySet};
 use trailgrant::record::{parse_time, Record, RoleSelector};
 use trailgrant::render::{self, Format};
 use trailgrant::source;
@@ -49,10 +50,21 @@ pub struct LearnArgs {
     #[arg(long, short, value_enum, value_name = "FORMAT")]
     pub output: Option<Format>,
 
+    /// The role's current policies, to diff against: policy documents or
+    /// AWS CLI output (`get-role-policy`, `get-policy-version`, `get-role`,
+    /// `get-account-authorization-details`). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Vec<PathBuf>,
+
     /// The role's trust policy (a policy document, or `aws iam get-role`
     /// output), to diagnose refused OIDC tokens.
     #[arg(long, value_name = "FILE")]
     pub trust_policy: Option<PathBuf>,
+
+    /// Update this `--policy` file in place with the smallest edit
+    /// (atomically; the original is kept as `FILE.bak`).
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
 
     /// Take "now" from this time instead of the clock (for reproducible
     /// `--since` windows).
@@ -66,6 +78,7 @@ struct LearnPlan {
     inputs: Vec<PathBuf>,
     options: LearnOptions,
     format: Format,
+    write: Option<PathBuf>,
 }
 
 impl LearnPlan {
@@ -81,19 +94,21 @@ impl LearnPlan {
         } else {
             Format::Json
         });
-        let trust_policy = args
-            .trust_policy
-            .as_deref()
-            .map(read_trust_policy)
-            .transpose()?;
+        let trust_policy = args.trust_policy.as_deref().map(read_trust_policy).transpose()?;
+        let current = read_current_policies(&args.policy, &args.role)?;
+        if current.is_none() && (format == Format::Diff || args.write.is_some()) {
+            bail!("`--output diff` and `--write` need the current policy: pass `--policy FILE`");
+        }
+        if let Some(write) = &args.write {
+            if !args.policy.iter().any(|path| path == write) {
+                bail!("`--write {}` must name one of the `--policy` files", write.display());
+            }
+        }
         Ok(LearnPlan {
             inputs: args.events,
-            options: LearnOptions {
-                role,
-                window,
-                trust_policy,
-            },
+            options: LearnOptions { role, window, trust_policy, current },
             format,
+            write: args.write,
         })
     }
 }
@@ -197,4 +212,35 @@ fn exit_for(report: &learn::Report, scan: &source::ScanReport) -> Exit {
     } else {
         Exit::NoDenials
     }
+}
+
+/// Replaces `path` with its edited document: the new text goes to a
+/// temporary file in the same folder, the original is copied to
+/// `PATH.bak`, then the temporary file is renamed over `path`.
+fn write_policy_file(path: &Path, report: &learn::Report) -> anyhow::Result<()> {
+    let source = path.to_string_lossy();
+    let Some(edited) = report
+        .diff
+        .as_ref()
+        .and_then(|diff| diff.documents.iter().find(|document| document.source == source))
+    else {
+        bail!("`{}` was not read as a policy document", path.display());
+    };
+    if edited.before == edited.after {
+        eprintln!("trailgrant: `{}` needs no change", path.display());
+        return Ok(());
+    }
+    let backup = PathBuf::from(format!("{}.bak", path.display()));
+    std::fs::copy(path, &backup)
+        .with_context(|| format!("failed to keep a backup `{}`", backup.display()))?;
+    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temporary = tempfile::NamedTempFile::new_in(folder)
+        .with_context(|| format!("failed to create a temporary file in `{}`", folder.display()))?;
+    temporary.write_all(trailgrant::diff::pretty(&edited.after).as_bytes())?;
+    temporary.as_file().sync_all()?;
+    temporary
+        .persist(path)
+        .with_context(|| format!("failed to replace `{}`", path.display()))?;
+    eprintln!("trailgrant: updated `{}` (backup in `{}`)", path.display(), backup.display());
+    Ok(())
 }
