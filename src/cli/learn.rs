@@ -114,10 +114,32 @@ impl LearnPlan {
 }
 
 fn read_trust_policy(path: &Path) -> anyhow::Result<trailgrant::policy::PolicyDocument> {
-    let text =
-        std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
-    serde_json::from_slice(&text)
-        .with_context(|| format!("`{}` is not an IAM policy document", path.display()))
+    let options = ParseOptions { plain_kind: PolicyKind::Trust, role: None };
+    let set = parse_file(path, &options)?;
+    let trust = set.policies.into_iter().find(|policy| policy.kind == PolicyKind::Trust);
+    match trust {
+        Some(policy) => Ok(policy.document),
+        None => bail!("`{}` holds no trust policy", path.display()),
+    }
+}
+
+fn read_current_policies(paths: &[PathBuf], role: &str) -> anyhow::Result<Option<PolicySet>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let options = ParseOptions { plain_kind: PolicyKind::Inline, role: Some(role.to_owned()) };
+    let mut set = PolicySet::default();
+    for path in paths {
+        set.extend(parse_file(path, &options)?);
+    }
+    for unresolved in &set.unresolved {
+        eprintln!(
+            "trailgrant: warning: `{}` references `{}`, whose document is not in the input; \
+             pass it with another `--policy`",
+            unresolved.source, unresolved.arn
+        );
+    }
+    Ok(Some(set))
 }
 
 fn window_from(args: &LearnArgs, clock: &dyn Clock) -> anyhow::Result<Window> {
