@@ -63,9 +63,7 @@ impl LearnOptions {
             RoleSelector::Arn { name, path, .. } => format!("role{path}{name}"),
             RoleSelector::Name(name) => name.clone(),
         };
-        Prefilter {
-            needles: vec![needle.into_bytes()],
-        }
+        Prefilter::any_of([needle.into_bytes()])
     }
 
     /// Returns true when the record belongs to the role and the window.

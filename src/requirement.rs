@@ -142,7 +142,7 @@ fn resolve_actions(denial: &Denial, catalog: &Catalog) -> Result<Option<Actions>
         request_parameters: record.request_parameters.as_ref(),
     };
     match catalog.resolve(key, None) {
-        Resolution::Actions { actions, rule } => {
+        Resolution::Actions { actions, rule, .. } => {
             let source = match rule {
                 ResolutionRule::ErrorMessage => ActionSource::ErrorMessage,
                 ResolutionRule::ExceptionTable => ActionSource::ExceptionTable,
@@ -156,7 +156,7 @@ fn resolve_actions(denial: &Denial, catalog: &Catalog) -> Result<Option<Actions>
                 .collect();
             Ok(Some((names, source)))
         }
-        Resolution::NoPermission => Ok(None),
+        Resolution::NoPermission { .. } => Ok(None),
         Resolution::Unknown { reason } => Err(reason),
     }
 }
@@ -175,12 +175,7 @@ fn resources_for(
     if !action_ref.has_resource_types() {
         return vec![("*".to_owned(), None, ResourceSource::NoResourceType)];
     }
-    let built = catalog.build_resources(
-        &action_ref,
-        ArnContext {
-            record: &denial.record,
-        },
-    );
+    let built = catalog.build_resources(&action_ref, ArnContext::new(&denial.record));
     let from_message = denial.message.resource.as_deref().filter(|_| {
         denial
             .message
