@@ -112,7 +112,7 @@ pub enum Edit {
         /// The policy name.
         policy: String,
         /// The statement.
-        statement: Statement,
+        statement: Box<Statement>,
     },
 }
 
@@ -136,6 +136,10 @@ pub struct NearMiss {
     /// The corrected resource, when one can be given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub corrected: Option<String>,
+    /// True when the written resource can match nothing for any action of
+    /// the statement, so correcting it in place grants nothing new.
+    #[serde(skip)]
+    pub dead: bool,
 }
 
 /// A document before and after the edits.
@@ -173,8 +177,10 @@ pub fn judge(
     current: &PolicySet,
 ) -> RequirementStatus {
     let request = request_for(requirement, context);
-    let identity: Vec<(&str, &PolicyDocument)> =
-        current.identity().map(|policy| (policy.name.as_str(), &policy.document)).collect();
+    let identity: Vec<(&str, &PolicyDocument)> = current
+        .identity()
+        .map(|policy| (policy.name.as_str(), &policy.document))
+        .collect();
     let evaluation = evaluate_documents(identity, &request);
     let state = match evaluation.decision {
         Decision::Allow => RequirementState::Allowed,
@@ -205,7 +211,11 @@ pub fn judge(
 /// resource is written with IAM's escapes; the request carries the literal
 /// resource.
 pub fn request_for(requirement: &Requirement, context: &BTreeMap<String, Vec<String>>) -> Request {
-    let resource = requirement.resource.replace("${*}", "*").replace("${?}", "?").replace("${$}", "$");
+    let resource = requirement
+        .resource
+        .replace("${*}", "*")
+        .replace("${?}", "?")
+        .replace("${$}", "$");
     let mut request = Request::new(requirement.action.clone(), resource);
     for (key, values) in context {
         request = request.with_context(key, values.iter().cloned());
@@ -215,7 +225,10 @@ pub fn request_for(requirement: &Requirement, context: &BTreeMap<String, Vec<Str
             request = request.with_context(key, values.iter().cloned());
         }
     }
-    if let Some(principal) = context.get("aws:principalarn").and_then(|values| values.first()) {
+    if let Some(principal) = context
+        .get("aws:principalarn")
+        .and_then(|values| values.first())
+    {
         request = request.with_principal(principal);
     }
     request
@@ -241,7 +254,13 @@ pub fn plan(missing: &[Requirement], flag: &[Requirement], current: &PolicySet) 
     }
     let mut remaining: Vec<Requirement> = Vec::new();
     for requirement in missing {
-        if !apply_smallest_edit(requirement, missing, &diff.near_misses, &mut documents, &mut diff.edits) {
+        if !apply_smallest_edit(
+            requirement,
+            missing,
+            &diff.near_misses,
+            &mut documents,
+            &mut diff.edits,
+        ) {
             remaining.push(requirement.clone());
         }
     }
@@ -257,7 +276,10 @@ pub fn plan(missing: &[Requirement], flag: &[Requirement], current: &PolicySet) 
 fn is_editable(policy: &NamedPolicy) -> bool {
     match policy.kind {
         PolicyKind::Inline => true,
-        PolicyKind::Managed => !policy.arn.as_deref().is_some_and(|arn| arn.contains(":iam::aws:policy/")),
+        PolicyKind::Managed => !policy
+            .arn
+            .as_deref()
+            .is_some_and(|arn| arn.contains(":iam::aws:policy/")),
         PolicyKind::Boundary | PolicyKind::Trust => false,
     }
 }
@@ -271,7 +293,10 @@ fn apply_smallest_edit(
 ) -> bool {
     let wanted_conditions = proposal::to_condition_block(&requirement.conditions);
     // 1. A resource that can never match, corrected in place.
-    for miss in near.iter().filter(|miss| miss.corrected.as_deref() == Some(requirement.resource.as_str())) {
+    for miss in near
+        .iter()
+        .filter(|miss| miss.corrected.as_deref() == Some(requirement.resource.as_str()))
+    {
         let Some(document) = documents.iter_mut().find(|d| d.policy == miss.policy) else {
             continue;
         };
@@ -280,6 +305,26 @@ fn apply_smallest_edit(
         };
         if !conditions_fit(statement, &wanted_conditions) || is_pattern_kind(miss) {
             continue;
+        }
+        if !miss.dead {
+            // Move the action out: the statement keeps its other actions on
+            // the resource they need, and the action gets its own resource.
+            if let Some(actions) = statement.action.as_mut() {
+                let kept: Vec<String> = actions
+                    .values()
+                    .iter()
+                    .filter(|a| !a.eq_ignore_ascii_case(&requirement.action))
+                    .cloned()
+                    .collect();
+                *actions = ValueList::from(kept);
+            }
+            edits.push(Edit::RemoveAction {
+                policy: miss.policy.clone(),
+                statement: miss.statement,
+                sid: miss.sid.clone(),
+                action: requirement.action.clone(),
+            });
+            return false;
         }
         if let Some(resources) = statement.resource.as_mut() {
             for value in resources.values_mut().iter_mut() {
@@ -299,12 +344,16 @@ fn apply_smallest_edit(
     }
     let needed_on_resource: BTreeSet<String> = all_missing
         .iter()
-        .filter(|other| other.resource == requirement.resource && other.conditions == requirement.conditions)
+        .filter(|other| {
+            other.resource == requirement.resource && other.conditions == requirement.conditions
+        })
         .map(|other| other.action.to_ascii_lowercase())
         .collect();
     let resources_of_action: BTreeSet<&str> = all_missing
         .iter()
-        .filter(|other| other.action == requirement.action && other.conditions == requirement.conditions)
+        .filter(|other| {
+            other.action == requirement.action && other.conditions == requirement.conditions
+        })
         .map(|other| other.resource.as_str())
         .collect();
     for document in documents.iter_mut() {
@@ -315,9 +364,13 @@ fn apply_smallest_edit(
             // 2. Add the resource where every action of the statement is
             // needed on it.
             let actions = statement.actions().to_vec();
-            let has_action = actions.iter().any(|a| a.eq_ignore_ascii_case(&requirement.action));
+            let has_action = actions
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&requirement.action));
             if has_action
-                && actions.iter().all(|a| !has_wildcard(a) && needed_on_resource.contains(&a.to_ascii_lowercase()))
+                && actions.iter().all(|a| {
+                    !has_wildcard(a) && needed_on_resource.contains(&a.to_ascii_lowercase())
+                })
                 && statement.resources().iter().all(|r| r != "*")
             {
                 push_value(&mut statement.resource, &requirement.resource);
@@ -332,8 +385,12 @@ fn apply_smallest_edit(
             // 3. Add the action where it is needed on every resource of the
             // statement.
             let resources = statement.resources().to_vec();
-            let has_resource = resources.iter().any(|r| *r == requirement.resource);
-            if has_resource && resources.iter().all(|r| resources_of_action.contains(r.as_str())) {
+            let has_resource = resources.contains(&requirement.resource);
+            if has_resource
+                && resources
+                    .iter()
+                    .all(|r| resources_of_action.contains(r.as_str()))
+            {
                 push_value(&mut statement.action, &requirement.action);
                 edits.push(Edit::AddAction {
                     policy: document.policy.clone(),
@@ -354,7 +411,11 @@ fn is_pattern_kind(miss: &NearMiss) -> bool {
     miss.problem.starts_with("another region") || miss.problem.starts_with("another account")
 }
 
-fn append_new_statements(remaining: &[Requirement], documents: &mut Vec<EditedDocument>, edits: &mut Vec<Edit>) {
+fn append_new_statements(
+    remaining: &[Requirement],
+    documents: &mut Vec<EditedDocument>,
+    edits: &mut Vec<Edit>,
+) {
     let statements = proposal::build_statements(remaining);
     if documents.is_empty() {
         documents.push(EditedDocument {
@@ -367,7 +428,12 @@ fn append_new_statements(remaining: &[Requirement], documents: &mut Vec<EditedDo
     let Some(document) = documents.first_mut() else {
         return;
     };
-    let taken: BTreeSet<String> = document.after.statements.iter().filter_map(|s| s.sid.clone()).collect();
+    let taken: BTreeSet<String> = document
+        .after
+        .statements
+        .iter()
+        .filter_map(|s| s.sid.clone())
+        .collect();
     for mut statement in statements {
         if let Some(sid) = statement.sid.clone() {
             let mut unique = sid.clone();
@@ -379,7 +445,10 @@ fn append_new_statements(remaining: &[Requirement], documents: &mut Vec<EditedDo
             statement.sid = Some(unique);
         }
         document.after.statements.push(statement.clone());
-        edits.push(Edit::NewStatement { policy: document.policy.clone(), statement });
+        edits.push(Edit::NewStatement {
+            policy: document.policy.clone(),
+            statement: Box::new(statement),
+        });
     }
 }
 
@@ -420,7 +489,12 @@ fn normalize(block: &ConditionBlock) -> BTreeMap<String, BTreeMap<String, BTreeS
         .map(|(operator, keys)| {
             let keys = keys
                 .iter()
-                .map(|(key, values)| (key.to_ascii_lowercase(), values.values().iter().cloned().collect()))
+                .map(|(key, values)| {
+                    (
+                        key.to_ascii_lowercase(),
+                        values.values().iter().cloned().collect(),
+                    )
+                })
                 .collect();
             (operator.to_ascii_lowercase(), keys)
         })
@@ -437,14 +511,32 @@ pub fn near_misses(requirement: &Requirement, current: &PolicySet) -> Vec<NearMi
             if statement.effect != crate::policy::Effect::Allow {
                 continue;
             }
-            if !statement.actions().iter().any(|pattern| matches_action(pattern, &requirement.action)) {
+            if !statement
+                .actions()
+                .iter()
+                .any(|pattern| matches_action(pattern, &requirement.action))
+            {
                 continue;
             }
-            if statement.resources().iter().any(|pattern| matches_literal(pattern, &requirement.resource)) {
+            if statement
+                .resources()
+                .iter()
+                .any(|pattern| matches_literal(pattern, &requirement.resource))
+            {
                 continue;
             }
             for written in statement.resources() {
                 if let Some((problem, corrected)) = diagnose_resource(written, requirement) {
+                    // An object ARN is dead only for the bucket actions; the
+                    // statement's object actions still need it.
+                    let dead = if problem.starts_with("an object ARN") {
+                        statement
+                            .actions()
+                            .iter()
+                            .all(|a| a.eq_ignore_ascii_case(&requirement.action))
+                    } else {
+                        corrected.is_some()
+                    };
                     found.push(NearMiss {
                         policy: policy.name.clone(),
                         statement: index,
@@ -454,6 +546,7 @@ pub fn near_misses(requirement: &Requirement, current: &PolicySet) -> Vec<NearMi
                         needed: requirement.resource.clone(),
                         problem,
                         corrected,
+                        dead,
                     });
                 }
             }
@@ -463,7 +556,10 @@ pub fn near_misses(requirement: &Requirement, current: &PolicySet) -> Vec<NearMi
 }
 
 fn matches_literal(pattern: &str, resource: &str) -> bool {
-    let literal = resource.replace("${*}", "*").replace("${?}", "?").replace("${$}", "$");
+    let literal = resource
+        .replace("${*}", "*")
+        .replace("${?}", "?")
+        .replace("${$}", "$");
     matches_resource(pattern, &literal, &Request::default()).unwrap_or(false)
 }
 
@@ -471,7 +567,9 @@ fn matches_literal(pattern: &str, resource: &str) -> bool {
 /// one of the common mistakes.
 fn diagnose_resource(written: &str, requirement: &Requirement) -> Option<(String, Option<String>)> {
     let needed = requirement.resource.as_str();
-    if written.contains(":parameter//") && matches_literal(&written.replacen(":parameter//", ":parameter/", 1), needed) {
+    if written.contains(":parameter//")
+        && matches_literal(&written.replacen(":parameter//", ":parameter/", 1), needed)
+    {
         return Some((
             "`parameter//`: the SSM parameter ARN drops the name's leading `/`, so this \
              resource matches no parameter"
@@ -481,7 +579,12 @@ fn diagnose_resource(written: &str, requirement: &Requirement) -> Option<(String
     }
     if requirement.resource_type.as_deref() == Some("bucket") && written.starts_with("arn:") {
         let bucket_part = written.split(":::").nth(1).unwrap_or("");
-        if bucket_part.contains('/') && needed.split(":::").nth(1).is_some_and(|b| bucket_part.starts_with(&format!("{b}/"))) {
+        if bucket_part.contains('/')
+            && needed
+                .split(":::")
+                .nth(1)
+                .is_some_and(|b| bucket_part.starts_with(&format!("{b}/")))
+        {
             return Some((
                 format!(
                     "an object ARN for a bucket action: `{}` authorizes against the bucket \
@@ -515,7 +618,11 @@ fn diagnose_resource(written: &str, requirement: &Requirement) -> Option<(String
     let needed_fields: Vec<&str> = needed.splitn(6, ':').collect();
     if written_fields.len() == 6 && needed_fields.len() == 6 {
         let same_except = |skip: usize| {
-            written_fields.iter().zip(&needed_fields).enumerate().all(|(i, (w, n))| i == skip || w == n)
+            written_fields
+                .iter()
+                .zip(&needed_fields)
+                .enumerate()
+                .all(|(i, (w, n))| i == skip || w == n)
         };
         if written_fields.get(3) != needed_fields.get(3) && same_except(3) {
             return Some((
@@ -539,7 +646,10 @@ fn diagnose_resource(written: &str, requirement: &Requirement) -> Option<(String
         }
     }
     if written.eq_ignore_ascii_case(needed) && written != needed {
-        return Some(("the ARN differs only in letter case; resource names are case-sensitive".to_owned(), Some(needed.to_owned())));
+        return Some((
+            "the ARN differs only in letter case; resource names are case-sensitive".to_owned(),
+            Some(needed.to_owned()),
+        ));
     }
     None
 }
@@ -566,7 +676,11 @@ pub fn unified(diff: &PolicyDiff, color: bool) -> String {
         let text = similar::TextDiff::from_lines(&before, &after);
         let header_a = format!("a/{}", document.source);
         let header_b = format!("b/{}", document.source);
-        let rendered = text.unified_diff().context_radius(3).header(&header_a, &header_b).to_string();
+        let rendered = text
+            .unified_diff()
+            .context_radius(3)
+            .header(&header_a, &header_b)
+            .to_string();
         if color {
             for line in rendered.lines() {
                 let painted = match line.chars().next() {

@@ -205,11 +205,14 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
             ));
         }
     }
-    let diff = options.current.as_ref().map(|current| compare(&mut findings, &records, current));
+    let diff = options
+        .current
+        .as_ref()
+        .map(|current| compare(&mut findings, &records, current));
     let needed: Vec<Requirement> = findings
         .iter()
         .filter(|finding| finding.status == Status::Missing)
-        .flat_map(|finding| missing_requirements(finding))
+        .flat_map(missing_requirements)
         .collect();
     let policy = proposal::document(proposal::build_statements(&needed));
     let refused: Vec<&Record> = denials
@@ -217,12 +220,22 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         .map(|denial| &denial.record)
         .filter(|record| record.is_web_identity_assume())
         .collect();
-    let trust_policy = options
-        .trust_policy
-        .as_ref()
-        .or_else(|| options.current.as_ref().and_then(|set| set.trust()).map(|named| &named.document));
+    let trust_policy = options.trust_policy.as_ref().or_else(|| {
+        options
+            .current
+            .as_ref()
+            .and_then(|set| set.trust())
+            .map(|named| &named.document)
+    });
     let trust = trust::diagnose(&refused, trust_policy);
-    Report { policy, findings, records_of_role: records.len(), diff, trust, warnings }
+    Report {
+        policy,
+        findings,
+        records_of_role: records.len(),
+        diff,
+        trust,
+        warnings,
+    }
 }
 
 /// Returns the requirements of a finding the current policies lack (all of
@@ -269,7 +282,8 @@ fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) ->
 /// Sets the status and remedy of a finding the proposal would fix, from
 /// what the current policies say about its requirements.
 fn restate(finding: &mut Finding, records: &[Record], current: &PolicySet) {
-    let states: Vec<RequirementState> = finding.requirement_status.iter().map(|s| s.state).collect();
+    let states: Vec<RequirementState> =
+        finding.requirement_status.iter().map(|s| s.state).collect();
     if states.contains(&RequirementState::ExplicitlyDenied) {
         finding.status = Status::NotFixableOnRole;
         finding.remedy = format!(
@@ -300,7 +314,9 @@ fn restate(finding: &mut Finding, records: &[Record], current: &PolicySet) {
     let gaps: Vec<String> = finding
         .requirement_status
         .iter()
-        .filter(|status| status.boundary_allows == Some(false) && status.state != RequirementState::Allowed)
+        .filter(|status| {
+            status.boundary_allows == Some(false) && status.state != RequirementState::Allowed
+        })
         .map(|status| {
             format!(
                 "the permissions boundary does not allow `{}` on `{}` either; add it to the \
@@ -321,7 +337,10 @@ fn deciders(finding: &Finding, state: RequirementState) -> String {
         .flat_map(|status| status.decided_by.iter())
         .map(|statement| match &statement.sid {
             Some(sid) => format!("`{sid}` in `{}`", statement.policy_name),
-            None => format!("statement {} in `{}`", statement.statement_index, statement.policy_name),
+            None => format!(
+                "statement {} in `{}`",
+                statement.statement_index, statement.policy_name
+            ),
         })
         .collect::<Vec<_>>()
         .join(", ")
@@ -343,7 +362,12 @@ fn already_allowed_remedy(
         });
         let since = later_success
             .and_then(|record| record.event_time)
-            .map(|time| format!("; the same call succeeded at {}", time.format("%Y-%m-%dT%H:%M:%SZ")))
+            .map(|time| {
+                format!(
+                    "; the same call succeeded at {}",
+                    time.format("%Y-%m-%dT%H:%M:%SZ")
+                )
+            })
             .unwrap_or_default();
         return format!(
             "the current policy already allows this ({deciders}), so it was granted after this \
@@ -363,7 +387,8 @@ fn already_allowed_remedy(
     }
     if finding.event_source.starts_with("s3.") {
         causes.push(
-            "the KMS key of an encrypted object (look for a KMS denial at the same time)".to_owned(),
+            "the KMS key of an encrypted object (look for a KMS denial at the same time)"
+                .to_owned(),
         );
     }
     format!(
@@ -498,6 +523,9 @@ fn explain_forward_access(findings: &mut [Finding]) {
             continue;
         };
         finding.status = Status::Explained;
+        finding
+            .warnings
+            .retain(|warning| !warning.starts_with("AWS did not say"));
         finding.explained_by = kms_denial.event_id.clone();
         finding.remedy =
             format!(

@@ -94,19 +94,31 @@ impl LearnPlan {
         } else {
             Format::Json
         });
-        let trust_policy = args.trust_policy.as_deref().map(read_trust_policy).transpose()?;
+        let trust_policy = args
+            .trust_policy
+            .as_deref()
+            .map(read_trust_policy)
+            .transpose()?;
         let current = read_current_policies(&args.policy, &args.role)?;
         if current.is_none() && (format == Format::Diff || args.write.is_some()) {
             bail!("`--output diff` and `--write` need the current policy: pass `--policy FILE`");
         }
         if let Some(write) = &args.write {
             if !args.policy.iter().any(|path| path == write) {
-                bail!("`--write {}` must name one of the `--policy` files", write.display());
+                bail!(
+                    "`--write {}` must name one of the `--policy` files",
+                    write.display()
+                );
             }
         }
         Ok(LearnPlan {
             inputs: args.events,
-            options: LearnOptions { role, window, trust_policy, current },
+            options: LearnOptions {
+                role,
+                window,
+                trust_policy,
+                current,
+            },
             format,
             write: args.write,
         })
@@ -114,9 +126,15 @@ impl LearnPlan {
 }
 
 fn read_trust_policy(path: &Path) -> anyhow::Result<trailgrant::policy::PolicyDocument> {
-    let options = ParseOptions { plain_kind: PolicyKind::Trust, role: None };
+    let options = ParseOptions {
+        plain_kind: PolicyKind::Trust,
+        role: None,
+    };
     let set = parse_file(path, &options)?;
-    let trust = set.policies.into_iter().find(|policy| policy.kind == PolicyKind::Trust);
+    let trust = set
+        .policies
+        .into_iter()
+        .find(|policy| policy.kind == PolicyKind::Trust);
     match trust {
         Some(policy) => Ok(policy.document),
         None => bail!("`{}` holds no trust policy", path.display()),
@@ -127,7 +145,10 @@ fn read_current_policies(paths: &[PathBuf], role: &str) -> anyhow::Result<Option
     if paths.is_empty() {
         return Ok(None);
     }
-    let options = ParseOptions { plain_kind: PolicyKind::Inline, role: Some(role.to_owned()) };
+    let options = ParseOptions {
+        plain_kind: PolicyKind::Inline,
+        role: Some(role.to_owned()),
+    };
     let mut set = PolicySet::default();
     for path in paths {
         set.extend(parse_file(path, &options)?);
@@ -208,6 +229,9 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
     }
     let records = collected.into_inner().unwrap_or_default();
     let report = learn::learn(records, catalog, &plan.options);
+    if let Some(path) = &plan.write {
+        write_policy_file(path, &report)?;
+    }
     let mut stdout = std::io::stdout().lock();
     if let Err(error) =
         render::render(&report, plan.format, &mut stdout).and_then(|()| stdout.flush())
@@ -241,11 +265,11 @@ fn exit_for(report: &learn::Report, scan: &source::ScanReport) -> Exit {
 /// `PATH.bak`, then the temporary file is renamed over `path`.
 fn write_policy_file(path: &Path, report: &learn::Report) -> anyhow::Result<()> {
     let source = path.to_string_lossy();
-    let Some(edited) = report
-        .diff
-        .as_ref()
-        .and_then(|diff| diff.documents.iter().find(|document| document.source == source))
-    else {
+    let Some(edited) = report.diff.as_ref().and_then(|diff| {
+        diff.documents
+            .iter()
+            .find(|document| document.source == source)
+    }) else {
         bail!("`{}` was not read as a policy document", path.display());
     };
     if edited.before == edited.after {
@@ -255,14 +279,25 @@ fn write_policy_file(path: &Path, report: &learn::Report) -> anyhow::Result<()> 
     let backup = PathBuf::from(format!("{}.bak", path.display()));
     std::fs::copy(path, &backup)
         .with_context(|| format!("failed to keep a backup `{}`", backup.display()))?;
-    let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temporary = tempfile::NamedTempFile::new_in(folder)
-        .with_context(|| format!("failed to create a temporary file in `{}`", folder.display()))?;
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temporary = tempfile::NamedTempFile::new_in(folder).with_context(|| {
+        format!(
+            "failed to create a temporary file in `{}`",
+            folder.display()
+        )
+    })?;
     temporary.write_all(trailgrant::diff::pretty(&edited.after).as_bytes())?;
     temporary.as_file().sync_all()?;
     temporary
         .persist(path)
         .with_context(|| format!("failed to replace `{}`", path.display()))?;
-    eprintln!("trailgrant: updated `{}` (backup in `{}`)", path.display(), backup.display());
+    eprintln!(
+        "trailgrant: updated `{}` (backup in `{}`)",
+        path.display(),
+        backup.display()
+    );
     Ok(())
 }

@@ -89,7 +89,11 @@ fn check_case(name: &str) -> Vec<String> {
         for key in entry["condition_keys"].as_array().into_iter().flatten() {
             let key = key.as_str().unwrap();
             let carries = policy.statements.iter().any(|statement| {
-                statement.condition.iter().flatten().any(|(_, keys)| keys.contains_key(key))
+                statement
+                    .condition
+                    .iter()
+                    .flatten()
+                    .any(|(_, keys)| keys.contains_key(key))
             });
             if !carries {
                 problems.push(format!("no statement carries the condition key `{key}`"));
@@ -119,7 +123,10 @@ fn check_case(name: &str) -> Vec<String> {
         }
     }
     if expected["must_be_empty"] == true && !policy.statements.is_empty() {
-        problems.push(format!("the proposal must be empty, got {} statement(s)", policy.statements.len()));
+        problems.push(format!(
+            "the proposal must be empty, got {} statement(s)",
+            policy.statements.len()
+        ));
     }
     let causes: Vec<&str> = output["findings"]
         .as_array()
@@ -130,7 +137,9 @@ fn check_case(name: &str) -> Vec<String> {
     for cause in expected["causes"].as_array().unwrap() {
         let cause = cause.as_str().unwrap();
         if !causes.contains(&cause) {
-            problems.push(format!("no finding reports the cause `{cause}` (causes: {causes:?})"));
+            problems.push(format!(
+                "no finding reports the cause `{cause}` (causes: {causes:?})"
+            ));
         }
     }
     problems
@@ -152,7 +161,11 @@ fn every_case_is_tested() {
     names.sort();
     let problems: Vec<String> = names
         .iter()
-        .flat_map(|name| check_case(name).into_iter().map(move |p| format!("{name}: {p}")))
+        .flat_map(|name| {
+            check_case(name)
+                .into_iter()
+                .map(move |p| format!("{name}: {p}"))
+        })
         .collect();
     assert!(problems.is_empty(), "\n{}", problems.join("\n"));
 }
@@ -190,7 +203,10 @@ fn passrole_denial_inside_register_task_definition() {
     assert_eq!(edits.len(), 1, "{edits:#?}");
     assert_eq!(edits[0]["kind"], "add-resource");
     assert_eq!(edits[0]["sid"], "PassExecutionRole");
-    assert_eq!(edits[0]["resource"], "arn:aws:iam::111122223333:role/orders-task-role");
+    assert_eq!(
+        edits[0]["resource"],
+        "arn:aws:iam::111122223333:role/orders-task-role"
+    );
 }
 
 #[test]
@@ -202,6 +218,48 @@ fn listbucket_goes_on_the_bucket_arn() {
     assert_eq!(near[0]["sid"], "SiteDeploy");
     assert_eq!(near[0]["written"], "arn:aws:s3:::example-site-bucket/*");
     assert_eq!(near[0]["corrected"], "arn:aws:s3:::example-site-bucket");
+    let edits = output["diff"]["edits"].as_array().unwrap();
+    assert_eq!(edits.len(), 2, "{edits:#?}");
+    assert_eq!(edits[0]["kind"], "remove-action");
+    assert_eq!(edits[0]["sid"], "SiteDeploy");
+    assert_eq!(edits[1]["kind"], "new-statement");
+    assert_eq!(
+        edits[1]["statement"]["Resource"],
+        "arn:aws:s3:::example-site-bucket"
+    );
+}
+
+#[test]
+fn write_updates_the_policy_file_with_a_backup() {
+    let case = fixture("acceptance/15-ssm-parameter-double-slash");
+    let folder = tempfile::tempdir().unwrap();
+    let policy = folder.path().join("policy.json");
+    std::fs::copy(case.join("current-policy.json"), &policy).unwrap();
+    let original = std::fs::read_to_string(&policy).unwrap();
+    let run = run([
+        "learn".to_owned(),
+        "--events".to_owned(),
+        arg(&case.join("events.json")),
+        "--role".to_owned(),
+        crate::support::ROLE.to_owned(),
+        "--policy".to_owned(),
+        arg(&policy),
+        "--write".to_owned(),
+        arg(&policy),
+        "--output".to_owned(),
+        "json".to_owned(),
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&policy).unwrap()).unwrap();
+    assert_eq!(
+        written["Statement"][0]["Resource"],
+        serde_json::json!([
+            "arn:aws:ssm:us-east-1:111122223333:parameter/app/prod/db-url",
+            "arn:aws:ssm:us-east-1:111122223333:parameter/app/prod/feature-flags"
+        ])
+    );
+    let backup = folder.path().join("policy.json.bak");
+    assert_eq!(std::fs::read_to_string(backup).unwrap(), original);
 }
 
 #[test]
@@ -209,12 +267,22 @@ fn sse_kms_denial_explains_the_s3_one() {
     assert_case("10-s3-sse-kms-decrypt");
     let output = learn(&fixture("acceptance/10-s3-sse-kms-decrypt")).json();
     let findings = output["findings"].as_array().unwrap();
-    let s3 = findings.iter().find(|f| f["event_name"] == "GetObject").unwrap();
-    assert_eq!(s3["status"], "already-allowed");
-    let kms = findings.iter().find(|f| f["event_name"] == "Decrypt").unwrap();
+    let s3 = findings
+        .iter()
+        .find(|f| f["event_name"] == "GetObject")
+        .unwrap();
+    assert_eq!(s3["status"], "explained");
+    let kms = findings
+        .iter()
+        .find(|f| f["event_name"] == "Decrypt")
+        .unwrap();
     assert_eq!(kms["status"], "missing");
+    assert_eq!(s3["explained_by"], kms["event_id"]);
     let statement = &output["policy"]["Statement"][0];
-    assert_eq!(statement["Condition"]["StringEquals"]["kms:ViaService"], "s3.us-east-1.amazonaws.com");
+    assert_eq!(
+        statement["Condition"]["StringEquals"]["kms:ViaService"],
+        "s3.us-east-1.amazonaws.com"
+    );
 }
 
 #[test]
@@ -222,9 +290,15 @@ fn lambda_version_suffixes_are_stripped() {
     assert_case("12-lambda-versioned-event-names");
     let output = learn(&fixture("acceptance/12-lambda-versioned-event-names")).json();
     let findings = output["findings"].as_array().unwrap();
-    let update = findings.iter().find(|f| f["action"] == "lambda:UpdateFunctionCode").unwrap();
+    let update = findings
+        .iter()
+        .find(|f| f["action"] == "lambda:UpdateFunctionCode")
+        .unwrap();
     assert_eq!(update["status"], "already-allowed");
-    let waiter = findings.iter().find(|f| f["action"] == "lambda:GetFunctionConfiguration").unwrap();
+    let waiter = findings
+        .iter()
+        .find(|f| f["action"] == "lambda:GetFunctionConfiguration")
+        .unwrap();
     assert_eq!(waiter["occurrences"], 2);
 }
 
@@ -235,8 +309,14 @@ fn ssm_parameter_without_double_slash() {
     let edits = output["diff"]["edits"].as_array().unwrap();
     assert_eq!(edits.len(), 1, "{edits:#?}");
     assert_eq!(edits[0]["kind"], "replace-resource");
-    assert_eq!(edits[0]["from"], "arn:aws:ssm:us-east-1:111122223333:parameter//app/prod/db-url");
-    assert_eq!(edits[0]["to"], "arn:aws:ssm:us-east-1:111122223333:parameter/app/prod/db-url");
+    assert_eq!(
+        edits[0]["from"],
+        "arn:aws:ssm:us-east-1:111122223333:parameter//app/prod/db-url"
+    );
+    assert_eq!(
+        edits[0]["to"],
+        "arn:aws:ssm:us-east-1:111122223333:parameter/app/prod/db-url"
+    );
 }
 
 #[test]
@@ -267,7 +347,10 @@ fn scp_explicit_deny_adds_nothing() {
     assert_case("21-scp-explicit-deny-region");
     let output = learn(&fixture("acceptance/21-scp-explicit-deny-region")).json();
     let edits = output["diff"]["edits"].as_array().unwrap();
-    assert!(edits.iter().all(|edit| edit["kind"] == "new-statement"), "{edits:#?}");
+    assert!(
+        edits.iter().all(|edit| edit["kind"] == "new-statement"),
+        "{edits:#?}"
+    );
     let scp: Vec<_> = output["findings"]
         .as_array()
         .unwrap()
@@ -275,7 +358,9 @@ fn scp_explicit_deny_adds_nothing() {
         .filter(|f| f["cause"] == "scp")
         .collect();
     assert_eq!(scp.len(), 2);
-    assert!(scp.iter().all(|f| f["explicit_deny"] == true && f["status"] == "not-fixable-on-role"));
+    assert!(scp
+        .iter()
+        .all(|f| f["explicit_deny"] == true && f["status"] == "not-fixable-on-role"));
 }
 
 #[test]

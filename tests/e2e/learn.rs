@@ -185,7 +185,7 @@ fn since_counts_back_from_now() {
         .iter()
         .map(|f| f["event_name"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(names, ["RegisterTaskDefinition"]);
+    assert_eq!(names, ["RegisterTaskDefinition", "RegisterTaskDefinition"]);
 }
 
 #[test]
