@@ -33,7 +33,7 @@ pub struct Cli {
 pub enum Command {
     /// Read CloudTrail events and print the minimal statements that would
     /// have allowed the role's denied calls.
-    Learn(learn::LearnArgs),
+    Learn(Box<learn::LearnArgs>),
     /// Look up an action or show how an event resolves to actions.
     Catalog(catalog::CatalogArgs),
 }
@@ -54,7 +54,7 @@ pub fn main() -> ExitCode {
     };
     init_logging(cli.verbose);
     let result = match cli.command {
-        Command::Learn(args) => learn::run(args, cli.catalog.as_deref()),
+        Command::Learn(args) => learn::run(*args, cli.catalog.as_deref()),
         Command::Catalog(args) => catalog::run(args, cli.catalog.as_deref()),
     };
     match result {
