@@ -13,4 +13,5 @@
 mod acceptance;
 mod learn;
 mod policy_oracle;
+mod samples;
 mod support;
