@@ -402,7 +402,7 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
     let record = &denial.record;
     let derived = requirement::derive(denial, catalog);
     let mut warnings = derived.warnings.clone();
-    let status = if record.is_web_identity_assume() {
+    let status = if record.is_web_identity_assume() || denial.cause == Cause::TrustPolicy {
         Status::NotFixableOnRole
     } else if derived.no_permission {
         Status::NoPermissionNeeded
@@ -418,6 +418,17 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
         warnings.push(
             "AWS did not say which policy denied the call; a missing allow in the role's \
              identity policies is the usual cause (pass --policy to check)"
+                .to_owned(),
+        );
+    }
+    if derived
+        .requirements
+        .iter()
+        .any(|r| r.action.starts_with("sts:AssumeRole"))
+    {
+        warnings.push(
+            "the role being assumed must also trust this role in its trust policy; an identity \
+             statement alone is not enough"
                 .to_owned(),
         );
     }
