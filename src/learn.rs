@@ -144,6 +144,9 @@ pub struct Finding {
     pub explained_by: Option<String>,
     /// Caveats about this finding.
     pub warnings: Vec<String>,
+    /// Facts worth knowing about this finding, such as an action without
+    /// resource-level permissions.
+    pub notes: Vec<String>,
     /// The request context the event shows (lower-case keys).
     pub request_context: BTreeMap<String, Vec<String>>,
     /// Each requirement against the current policies, when given.
@@ -432,6 +435,7 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
                 .to_owned(),
         );
     }
+    let notes = no_resource_type_notes(&derived.requirements);
     let first = derived.requirements.first();
     let mut finding = Finding {
         event_id: record.event_id.clone(),
@@ -460,12 +464,27 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
         remedy_statement: None,
         explained_by: None,
         warnings,
+        notes,
         request_context: derived.context.clone(),
         requirement_status: Vec::new(),
         record: record.clone(),
     };
     crate::remedy::fill(&mut finding, denial);
     finding
+}
+
+fn no_resource_type_notes(requirements: &[Requirement]) -> Vec<String> {
+    requirements
+        .iter()
+        .filter(|r| r.resource_source == requirement::ResourceSource::NoResourceType)
+        .map(|r| {
+            format!(
+                "`{}` has no resource-level permissions, so its statement needs \
+                 `\"Resource\": \"*\"`",
+                r.action
+            )
+        })
+        .collect()
 }
 
 /// Folds a finding into an earlier identical one (a retried call).
