@@ -17,7 +17,6 @@
     reason = "a benchmark driver fails loudly on a broken setup"
 )]
 
-#[allow(dead_code, reason = "the benchmark uses a few of the test helpers")]
 #[path = "../tests/e2e/support/mod.rs"]
 mod support;
 
@@ -27,7 +26,7 @@ use trailgrant::aws::{fetch_events, LookupScope, TimeWindow};
 use trailgrant::record::{parse_time, RoleSelector};
 
 use support::cloudtrail_server::CloudTrailServer;
-use support::{other_traffic, sdk_config, session_calls, ROLE_ARN};
+use support::{other_traffic, sdk_config, session_calls, ROLE};
 
 const SESSION_KEY: &str = "ASIAQBENCHSESSION01";
 const OTHER_EVENTS: usize = 10_000;
@@ -52,7 +51,7 @@ fn main() {
         parse_time("2026-11-20T10:00:00Z").unwrap(),
         parse_time("2026-11-20T11:10:00Z").unwrap(),
     );
-    let role = RoleSelector::parse(ROLE_ARN).unwrap();
+    let role = RoleSelector::parse(ROLE).unwrap();
     let scopes = [
         (
             "AccessKeyId (this tool)",

@@ -276,13 +276,11 @@ pub(crate) fn with_global_region(regions: &[String]) -> Vec<String> {
     all
 }
 
-/// Returns true when the record's `errorCode` is an authorization failure:
-/// `AccessDenied`, `AccessDeniedException`, `Client.UnauthorizedOperation`,
-/// `VpceAccessDenied`, `KMSAccessDenied` and the like.
+/// Returns true when the record is a denied call, by the same rule the
+/// pipeline applies ([`crate::denial::is_authorization_failure`]).
 pub(crate) fn is_denial(record: &Record) -> bool {
     record.error_code.as_deref().is_some_and(|code| {
-        let code = code.to_ascii_lowercase();
-        code.contains("accessdenied") || code.contains("unauthorized")
+        crate::denial::is_authorization_failure(code, record.error_message.as_deref())
     })
 }
 

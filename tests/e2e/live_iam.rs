@@ -7,7 +7,7 @@ use trailgrant::aws::iam::read_role;
 use trailgrant::policy::PolicyDocument;
 
 use crate::support::moto::MotoServer;
-use crate::support::{sdk_config, trailgrant};
+use crate::support::{command_at, sdk_config};
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/web:*"}}}]}"#;
 const INLINE: &str = r#"{"Version":"2012-10-17","Statement":[{"Sid":"PushImages","Effect":"Allow","Action":["ecr:InitiateLayerUpload","ecr:PutImage"],"Resource":"arn:aws:ecr:us-west-2:123456789012:repository/web"}]}"#;
@@ -112,7 +112,7 @@ async fn read_role_reports_a_missing_role() {
 
 #[test]
 fn self_policy_covers_lookup_and_iam() {
-    let output = trailgrant("http://127.0.0.1:9")
+    let output = command_at("http://127.0.0.1:9")
         .args([
             "self-policy",
             "--from-iam",
@@ -149,7 +149,7 @@ fn self_policy_covers_lookup_and_iam() {
 
 #[test]
 fn self_policy_for_s3_reads_the_bucket() {
-    let output = trailgrant("http://127.0.0.1:9")
+    let output = command_at("http://127.0.0.1:9")
         .args(["self-policy", "--source", "s3", "--bucket", "org-trail"])
         .output()
         .unwrap();

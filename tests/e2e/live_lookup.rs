@@ -11,7 +11,7 @@ use trailgrant::aws::{
 use trailgrant::record::{parse_time, RoleSelector};
 
 use crate::support::cloudtrail_server::{CloudTrailServer, Fault};
-use crate::support::{fixture, other_traffic, sdk_config, session_calls, ROLE_ARN};
+use crate::support::{fixture, other_traffic, sdk_config, session_calls, ROLE};
 
 const RUN_B: &str = "ASIAQEXAMPLERUNBBBB";
 
@@ -112,7 +112,7 @@ async fn session_events_hint_at_data_events() {
 #[tokio::test]
 async fn role_scope_pages_everything_and_filters() {
     let server = server();
-    let role = RoleSelector::parse(ROLE_ARN).unwrap();
+    let role = RoleSelector::parse(ROLE).unwrap();
     let scope = LookupScope::Role {
         role,
         session_name: None,
@@ -134,7 +134,7 @@ async fn role_scope_pages_everything_and_filters() {
 #[tokio::test]
 async fn session_name_scope_uses_username() {
     let server = server();
-    let role = RoleSelector::parse(ROLE_ARN).unwrap();
+    let role = RoleSelector::parse(ROLE).unwrap();
     let scope = LookupScope::Role {
         role,
         session_name: Some("GitHubActions".into()),

@@ -6,7 +6,7 @@ use trailgrant::aws::TimeWindow;
 use trailgrant::record::{parse_time, RoleSelector};
 
 use crate::support::cloudtrail_server::{CloudTrailServer, Fault};
-use crate::support::{fixture, other_traffic, sdk_config, session_calls, trailgrant, ROLE_ARN};
+use crate::support::{command_at, fixture, other_traffic, sdk_config, session_calls, ROLE};
 
 fn server() -> CloudTrailServer {
     let server = CloudTrailServer::start();
@@ -25,7 +25,7 @@ fn server() -> CloudTrailServer {
 async fn discovery_lists_sessions_with_denials() {
     let server = server();
     let config = sdk_config(&server.url(), "us-west-2", None).await;
-    let role = RoleSelector::parse(ROLE_ARN).unwrap();
+    let role = RoleSelector::parse(ROLE).unwrap();
     let window = TimeWindow::last(
         parse_time("2026-11-20T12:00:00Z").unwrap(),
         std::time::Duration::from_secs(24 * 3600),
@@ -78,8 +78,8 @@ async fn discovery_lists_sessions_with_denials() {
 #[test]
 fn runs_prints_a_table() {
     let server = server();
-    let output = trailgrant(&server.url())
-        .args(["runs", "--role", ROLE_ARN, "--since", "24h"])
+    let output = command_at(&server.url())
+        .args(["runs", "--role", ROLE, "--since", "24h"])
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -99,7 +99,7 @@ TIME (UTC)           REGION     SESSION        ACCESS KEY ID        REPOSITORY  
 #[test]
 fn runs_prints_json() {
     let server = server();
-    let output = trailgrant(&server.url())
+    let output = command_at(&server.url())
         .args([
             "runs",
             "--role",
@@ -140,8 +140,8 @@ fn runs_prints_json() {
 fn runs_names_the_missing_permission() {
     let server = server();
     server.inject(None, Fault::AccessDenied, usize::MAX);
-    let output = trailgrant(&server.url())
-        .args(["runs", "--role", ROLE_ARN])
+    let output = command_at(&server.url())
+        .args(["runs", "--role", ROLE])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -165,8 +165,8 @@ fn runs_names_the_missing_permission() {
 fn runs_marks_a_failed_region_incomplete() {
     let server = server();
     server.inject(Some("us-west-2"), Fault::ServerError, usize::MAX);
-    let output = trailgrant(&server.url())
-        .args(["runs", "--role", ROLE_ARN])
+    let output = command_at(&server.url())
+        .args(["runs", "--role", ROLE])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(3), "partial input");
@@ -188,10 +188,10 @@ fn runs_marks_a_failed_region_incomplete() {
 
 #[test]
 fn runs_without_credentials_says_how_to_add_them() {
-    let output = trailgrant("http://127.0.0.1:9")
+    let output = command_at("http://127.0.0.1:9")
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
-        .args(["runs", "--role", ROLE_ARN])
+        .args(["runs", "--role", ROLE])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));

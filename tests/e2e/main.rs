@@ -1,16 +1,21 @@
-//! End-to-end tests: the `trailgrant` binary and its AWS adapter against
-//! loopback servers (a LookupEvents server of our own, moto for IAM), with
-//! fake credentials and every endpoint on 127.0.0.1.
+//! End-to-end and cross-checking tests: the real `trailgrant` binary on the
+//! fixtures, and the AWS adapter against loopback servers (a LookupEvents
+//! server of our own, moto for IAM), in one test binary with a module per
+//! topic to keep build size down.
 
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    reason = "test helpers fail the test loudly on a broken fixture or server"
+    reason = "test helpers report failures by panicking"
 )]
 
+mod acceptance;
+mod learn;
 mod live_iam;
 mod live_lookup;
 mod live_runs;
+mod policy_oracle;
+mod samples;
 mod support;
