@@ -14,6 +14,7 @@
 mod acceptance;
 mod learn;
 mod live_iam;
+mod live_learn;
 mod live_lookup;
 mod live_runs;
 mod policy_oracle;
