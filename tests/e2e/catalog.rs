@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{stderr, stdout, trailgrant, trailgrant_env, StaticServer};
+use crate::support::catalog_env::{stderr, stdout, trailgrant, trailgrant_env, StaticServer};
 
 fn json_of(output: &std::process::Output) -> Value {
     assert!(output.status.success(), "{}", stderr(output));

@@ -1,16 +1,23 @@
-//! End-to-end tests: each runs the real `trailgrant` binary in a temporary
-//! directory, with AWS endpoints and the catalog cache pointed at places the
-//! test owns.
+//! End-to-end and cross-checking tests: the real `trailgrant` binary on the
+//! fixtures, and the AWS adapter against loopback servers (a LookupEvents
+//! server of our own, moto for IAM), in one test binary with a module per
+//! topic to keep build size down.
 
-// Helpers outside `#[test]` functions are test code too: they should fail
-// loudly, as the tests do.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
-    clippy::indexing_slicing,
     clippy::panic,
-    reason = "test code fails loudly"
+    clippy::indexing_slicing,
+    reason = "test helpers report failures by panicking"
 )]
 
+mod acceptance;
 mod catalog;
+mod learn;
+mod live_iam;
+mod live_learn;
+mod live_lookup;
+mod live_runs;
+mod policy_oracle;
+mod samples;
 mod support;
