@@ -68,7 +68,10 @@ pub fn command() -> Command {
         .env_remove("GITHUB_STEP_SUMMARY")
         .env_remove("TRAILGRANT_CATALOG")
         .env_remove("TRAILGRANT_SERVICE_REFERENCE_URL")
-        .env("TRAILGRANT_CACHE_DIR", root().join("target/e2e-no-catalog-cache"))
+        .env(
+            "TRAILGRANT_CACHE_DIR",
+            root().join("target/e2e-no-catalog-cache"),
+        )
         .env_remove("TRAILGRANT_NOW")
         .stdin(Stdio::null());
     command
