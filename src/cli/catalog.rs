@@ -86,11 +86,7 @@ pub fn run(args: CatalogArgs, catalog: Option<&Path>) -> anyhow::Result<Exit> {
     if let Some(CatalogCommand::Refresh(refresh)) = args.command {
         return run_refresh(&refresh);
     }
-    if let Some(path) = catalog {
-        let loaded = Catalog::load(path)?;
-        Catalog::install(loaded);
-    }
-    let catalog = Catalog::active()?;
+    let catalog = super::load_catalog(catalog)?;
     let mut out = std::io::stdout().lock();
     match (&args.action, &args.event_source, &args.event_name) {
         (Some(action), _, _) => show_action(catalog, action, args.output, &mut out)?,
