@@ -3,7 +3,7 @@
 //!
 //! For each resource type an action takes, the builder looks, in order, at
 //! the resource the denial's message named, at what it knows of the
-//! service's parameters ([`known`]: S3 keys and copy sources, Lambda
+//! service's parameters (`known.rs`: S3 keys and copy sources, Lambda
 //! qualifiers, SSM parameter names, SQS queue URLs, KMS keys and aliases …),
 //! at ARNs in `requestParameters` and `resources[]` that fit the template,
 //! and finally fills each placeholder from the request parameter of the same
