@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::anticipate::{self, AnticipateMode, Anticipated, NotAnticipated};
 use crate::catalog::Catalog;
 use crate::denial::{self, Cause, Denial};
 use crate::policy::{PolicyDocument, Statement};
@@ -44,6 +45,9 @@ pub struct LearnOptions {
     pub role: RoleSelector,
     /// The time window.
     pub window: Window,
+    /// The handling of the permissions the rest of a recognised deploy flow
+    /// will need.
+    pub anticipate: AnticipateMode,
 }
 
 impl LearnOptions {
@@ -151,6 +155,12 @@ pub struct Report {
     pub records_of_role: usize,
     /// Report-level warnings.
     pub warnings: Vec<String>,
+    /// Permissions the rest of a recognised deploy flow will need.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub anticipated: Vec<Anticipated>,
+    /// Permissions of recognised flows that are not anticipated, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_anticipated: Vec<NotAnticipated>,
 }
 
 impl Report {
@@ -191,8 +201,18 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         .filter(|finding| finding.status == Status::Missing)
         .flat_map(|finding| finding.requirements.iter().cloned())
         .collect();
-    let policy = proposal::document(proposal::build_statements(&needed));
-    Report { policy, findings, records_of_role: records.len(), warnings }
+    let mut statements = proposal::build_statements(&needed);
+    let anticipation =
+        anticipate::run(options.anticipate, &findings, &records, catalog, &mut statements);
+    let policy = proposal::document(statements);
+    Report {
+        policy,
+        findings,
+        records_of_role: records.len(),
+        warnings,
+        anticipated: anticipation.anticipated,
+        not_anticipated: anticipation.not_anticipated,
+    }
 }
 
 fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
+use trailgrant::anticipate::AnticipateMode;
 use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
 use trailgrant::record::{parse_time, Record, RoleSelector};
@@ -49,6 +50,15 @@ pub struct LearnArgs {
     #[arg(long, short, value_enum, value_name = "FORMAT")]
     pub output: Option<Format>,
 
+    /// Handling of the permissions the rest of a recognised deploy flow will
+    /// need, such as the rest of a docker push or the roles a task
+    /// definition passes. `none` skips them, `suggest` lists them apart from
+    /// the policy, and `include` also adds them as statements whose Sid
+    /// starts with `Anticipated`. Only resources named in the events are
+    /// used.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = AnticipateMode::Suggest)]
+    pub anticipate: AnticipateMode,
+
     /// Take "now" from this time instead of the clock (for reproducible
     /// `--since` windows).
     #[arg(long, value_name = "TIME", env = "TRAILGRANT_NOW", hide = true)]
@@ -76,7 +86,8 @@ impl LearnPlan {
         } else {
             Format::Json
         });
-        Ok(LearnPlan { inputs: args.events, options: LearnOptions { role, window }, format })
+        let options = LearnOptions { role, window, anticipate: args.anticipate };
+        Ok(LearnPlan { inputs: args.events, options, format })
     }
 }
 
