@@ -49,6 +49,7 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     for warning in &report.warnings {
         writeln!(out, "warning: {}", terminal_safe(warning))?;
     }
+    crate::anticipate::write_text(report, out)?;
     if report.policy.statements.is_empty() {
         if !report.findings.is_empty() {
             writeln!(out, "No statement to add to the role.")?;
