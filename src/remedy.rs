@@ -12,7 +12,12 @@ use crate::policy::{Effect, Statement, ValueList};
 /// Fills `remedy` (and `remedy_statement` where one applies) on a finding.
 pub fn fill(finding: &mut Finding, denial: &Denial) {
     let what = describe(finding);
-    let policy = denial.message.policy_arn.as_deref().map(|arn| format!(" (`{arn}`)")).unwrap_or_default();
+    let policy = denial
+        .message
+        .policy_arn
+        .as_deref()
+        .map(|arn| format!(" (`{arn}`)"))
+        .unwrap_or_default();
     finding.remedy = match finding.status {
         Status::NoPermissionNeeded => format!(
             "`{}` needs no IAM permission, so this denial is not about the role's policies",
@@ -31,8 +36,12 @@ pub fn fill(finding: &mut Finding, denial: &Denial) {
                 "a Deny statement in one of the role's identity policies{policy} matches {what}; \
                  an Allow cannot override it: narrow or remove that Deny"
             ),
-            (Cause::Scp, explicit) => scp_remedy(&what, &policy, explicit, "service control policy"),
-            (Cause::Rcp, explicit) => scp_remedy(&what, &policy, explicit, "resource control policy"),
+            (Cause::Scp, explicit) => {
+                scp_remedy(&what, &policy, explicit, "service control policy")
+            }
+            (Cause::Rcp, explicit) => {
+                scp_remedy(&what, &policy, explicit, "resource control policy")
+            }
             (Cause::PermissionsBoundary, explicit) => {
                 finding.remedy_statement = (!explicit).then(|| allow_statement(finding));
                 if explicit {
@@ -93,6 +102,13 @@ pub fn fill(finding: &mut Finding, denial: &Denial) {
                  finding for the condition that failed and the narrowest change"
                     .to_owned()
             }
+            (Cause::TrustPolicy, _) if finding.event_source.starts_with("eks-auth.") => {
+                "EKS could not assume the role associated with the pod identity: that role's \
+                 trust policy must allow the service principal `pods.eks.amazonaws.com` the \
+                 actions `sts:AssumeRole` and `sts:TagSession` (EKS Pod Identity), and its \
+                 conditions must match the session tags EKS sends"
+                    .to_owned()
+            }
             (Cause::TrustPolicy, _) => format!(
                 "the trust policy of the role being assumed does not admit this role for {what}; \
                  add this role's ARN as a principal in that role's trust policy"
@@ -135,13 +151,28 @@ fn describe(finding: &Finding) -> String {
 }
 
 fn allow_statement(finding: &Finding) -> Statement {
-    let actions = finding.requirements.iter().map(|r| r.action.clone()).collect::<Vec<_>>();
-    let resources = finding.requirements.iter().map(|r| r.resource.clone()).collect::<Vec<_>>();
-    let mut actions = if actions.is_empty() { finding.action.iter().cloned().collect() } else { actions };
+    let actions = finding
+        .requirements
+        .iter()
+        .map(|r| r.action.clone())
+        .collect::<Vec<_>>();
+    let resources = finding
+        .requirements
+        .iter()
+        .map(|r| r.resource.clone())
+        .collect::<Vec<_>>();
+    let mut actions = if actions.is_empty() {
+        finding.action.iter().cloned().collect()
+    } else {
+        actions
+    };
     actions.sort();
     actions.dedup();
-    let mut resources =
-        if resources.is_empty() { finding.resource.iter().cloned().collect() } else { resources };
+    let mut resources = if resources.is_empty() {
+        finding.resource.iter().cloned().collect()
+    } else {
+        resources
+    };
     resources.sort();
     resources.dedup();
     Statement::allow(actions, resources)
@@ -167,7 +198,12 @@ fn resource_policy_statement(finding: &Finding) -> Statement {
         statement.resource = None;
     }
     // KMS key policies use "*" for the key they are attached to.
-    if finding.event_source.starts_with("kms.") || finding.action.as_deref().is_some_and(|a| a.starts_with("kms:")) {
+    if finding.event_source.starts_with("kms.")
+        || finding
+            .action
+            .as_deref()
+            .is_some_and(|a| a.starts_with("kms:"))
+    {
         statement.resource = Some(ValueList::from("*"));
     }
     statement.sid = Some("AllowTrailgrantRole".to_owned());

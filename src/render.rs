@@ -15,6 +15,8 @@ pub enum Format {
     Json,
     /// The IAM policy document of the statements to add, alone.
     Policy,
+    /// A unified diff of the current policy documents and the edited ones.
+    Diff,
 }
 
 /// Writes the report in `format`.
@@ -23,6 +25,7 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
         Format::Text => text(report, out),
         Format::Json => json(report, out),
         Format::Policy => policy(report, out),
+        Format::Diff => diff(report, out, false),
     }
 }
 
@@ -30,6 +33,14 @@ pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Resul
 pub fn policy(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &report.policy)?;
     writeln!(out)
+}
+
+/// Writes the unified diff of the edited documents, colored when `color`.
+pub fn diff(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    match &report.diff {
+        Some(diff) => out.write_all(crate::diff::unified(diff, color).as_bytes()),
+        None => Ok(()),
+    }
 }
 
 /// Writes the documented json output.
@@ -41,10 +52,26 @@ pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 /// Writes the human report.
 pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if report.findings.is_empty() {
-        writeln!(out, "No denied call of the role in {} record(s) of the role.", report.records_of_role)?;
+        writeln!(
+            out,
+            "No denied call of the role in {} record(s) of the role.",
+            report.records_of_role
+        )?;
     }
     for (number, finding) in report.findings.iter().enumerate() {
         text_finding(number + 1, finding, out)?;
+    }
+    for finding in &report.trust {
+        writeln!(out, "Trust policy: {}", terminal_safe(&finding.explanation))?;
+        if let Some(statement) = &finding.proposed_statement {
+            let index = finding
+                .statement_index
+                .map_or(String::new(), |i| format!(" (statement {i})"));
+            writeln!(out, "Edited trust statement{index}:")?;
+            serde_json::to_writer_pretty(&mut *out, statement)?;
+            writeln!(out)?;
+        }
+        writeln!(out)?;
     }
     for warning in &report.warnings {
         writeln!(out, "warning: {}", terminal_safe(warning))?;
@@ -61,7 +88,10 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
-    let time = finding.event_time.map_or_else(|| "-".to_owned(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let time = finding.event_time.map_or_else(
+        || "-".to_owned(),
+        |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    );
     let repeats = if finding.occurrences > 1 {
         format!("  ({} events)", finding.occurrences)
     } else {
@@ -77,8 +107,16 @@ fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Re
     let cause = format!(
         "{} ({}{})",
         finding.cause.as_str(),
-        if finding.explicit_deny { "explicit deny" } else { "implicit deny" },
-        if finding.cause_inferred { ", inferred" } else { "" }
+        if finding.explicit_deny {
+            "explicit deny"
+        } else {
+            "implicit deny"
+        },
+        if finding.cause_inferred {
+            ", inferred"
+        } else {
+            ""
+        }
     );
     if finding.requirements.is_empty() {
         if let Some(action) = &finding.action {
@@ -98,6 +136,9 @@ fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Re
     if let Some(statement) = &finding.remedy_statement {
         let text = serde_json::to_string(statement).unwrap_or_default();
         writeln!(out, "   put there {}", terminal_safe(&text))?;
+    }
+    for note in &finding.notes {
+        writeln!(out, "   note      {}", terminal_safe(note))?;
     }
     for warning in &finding.warnings {
         writeln!(out, "   warning   {}", terminal_safe(warning))?;

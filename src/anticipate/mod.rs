@@ -34,7 +34,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::catalog::{ActionRef, Catalog};
-use crate::learn::{Finding, Status};
+use crate::diff::{self, RequirementState};
+use crate::learn::{Finding, LearnOptions, Status};
+use crate::policy::parse::PolicySet;
 use crate::policy::Statement;
 use crate::proposal;
 use crate::record::Record;
@@ -105,23 +107,52 @@ pub struct Anticipation {
     pub not_anticipated: Vec<NotAnticipated>,
 }
 
-/// Anticipates for `learn` in `mode`: nothing for `none`; for `include` the
-/// anticipated statements are also appended to `statements`.
+/// Anticipates for `learn` in `options.anticipate`: nothing for `none`;
+/// for `include` the anticipated statements are also appended to
+/// `statements`. With the current policies, what they already allow is not
+/// proposed, and what they deny is left out.
 pub fn run(
-    mode: AnticipateMode,
+    options: &LearnOptions,
     findings: &[Finding],
     records: &[Record],
     catalog: &Catalog,
     statements: &mut Vec<Statement>,
 ) -> Anticipation {
-    if mode == AnticipateMode::None {
+    if options.anticipate == AnticipateMode::None {
         return Anticipation::default();
     }
-    let anticipation = anticipate(findings, records, catalog);
-    if mode == AnticipateMode::Include {
+    let mut anticipation = anticipate(findings, records, catalog);
+    if let Some(current) = &options.current {
+        anticipation.drop_decided(current);
+    }
+    if options.anticipate == AnticipateMode::Include {
         statements.extend(self::statements(&anticipation.anticipated));
     }
     anticipation
+}
+
+impl Anticipation {
+    /// Removes the items the current policies already allow, and moves
+    /// those a `Deny` statement of theirs matches to the left-out list.
+    fn drop_decided(&mut self, current: &PolicySet) {
+        let context = BTreeMap::new();
+        let mut kept = Vec::new();
+        for item in std::mem::take(&mut self.anticipated) {
+            match diff::judge(&item.requirement, &context, current).state {
+                RequirementState::Allowed => {}
+                RequirementState::ExplicitlyDenied => self.not_anticipated.push(NotAnticipated {
+                    flow: item.flow,
+                    step: item.step,
+                    action: item.requirement.action,
+                    reason: "a Deny statement of the role's policies matches it, and an Allow \
+                             cannot override that"
+                        .to_owned(),
+                }),
+                RequirementState::Missing | RequirementState::Undetermined => kept.push(item),
+            }
+        }
+        self.anticipated = kept;
+    }
 }
 
 /// Anticipates the rest of the embedded flows that the findings and the

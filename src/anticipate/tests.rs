@@ -24,6 +24,8 @@ fn options(mode: AnticipateMode) -> LearnOptions {
     LearnOptions {
         role: RoleSelector::parse(ROLE).unwrap(),
         window: Window::default(),
+        trust_policy: None,
+        current: None,
         anticipate: mode,
     }
 }

@@ -4,16 +4,15 @@
 //! included. The table of failed runs is printed with `--nocapture` and
 //! recorded in BENCHMARKS.md.
 
-use std::process::Command;
-
 use serde_json::json;
 
 use trailgrant::catalog::Catalog;
 
-use crate::support::authorizer::{IdentityPolicyAuthorizer, Request};
+use crate::support::authorizer::{ProjectEvaluator, Request};
 use crate::support::simulator::{
     converge, unused_grants, Applied, Call, Convergence, Scenario, ACCOUNT,
 };
+use crate::support::{arg, fixture, run, ROLE};
 
 const ECR: &str = "ecr.amazonaws.com";
 const ECS: &str = "ecs.amazonaws.com";
@@ -419,7 +418,7 @@ struct Row {
 
 fn measure() -> Vec<Row> {
     let catalog = Catalog::embedded().unwrap();
-    let authorizer = IdentityPolicyAuthorizer;
+    let authorizer = ProjectEvaluator;
     scenarios()
         .into_iter()
         .map(|scenario| {
@@ -545,28 +544,99 @@ fn push_deploy_grants_only_used() {
     );
 }
 
+fn learn_fixture(mode: &str, output: &str) -> crate::support::Run {
+    let events = arg(&fixture("ecr-ecs-deploy/events.json"));
+    run([
+        "learn",
+        "--events",
+        &events,
+        "--role",
+        ROLE,
+        "--output",
+        output,
+        "--anticipate",
+        mode,
+    ])
+}
+
+#[test]
+fn fixture_json_lists_anticipated_apart() {
+    let run = learn_fixture("suggest", "json");
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    let anticipated = json["anticipated"].as_array().unwrap();
+    assert_eq!(anticipated.len(), 1);
+    assert_eq!(anticipated[0]["action"], "ecs:DescribeServices");
+    assert_eq!(
+        anticipated[0]["resource"],
+        "arn:aws:ecs:us-east-1:111122223333:service/prod/web-app"
+    );
+    assert_eq!(anticipated[0]["flow"], "ecs-deploy");
+    assert_eq!(anticipated[0]["action_source"], "flow");
+    let statements = json["policy"]["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 4);
+    assert!(statements
+        .iter()
+        .all(|statement| statement["Action"] != "ecs:DescribeServices"));
+    assert_eq!(json["not_anticipated"][0]["action"], "ecr:BatchGetImage");
+}
+
+#[test]
+fn fixture_include_adds_labelled_statement() {
+    let run = learn_fixture("include", "policy");
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    let statements = json["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 5);
+    let anticipated = statements
+        .iter()
+        .find(|statement| statement["Sid"] == "AnticipatedEcsService")
+        .unwrap();
+    assert_eq!(anticipated["Action"], "ecs:DescribeServices");
+    assert_eq!(
+        anticipated["Resource"],
+        "arn:aws:ecs:us-east-1:111122223333:service/prod/web-app"
+    );
+}
+
+#[test]
+fn fixture_none_omits_the_keys() {
+    let run = learn_fixture("none", "json");
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    assert!(json.get("anticipated").is_none());
+    assert!(json.get("not_anticipated").is_none());
+}
+
+#[test]
+fn fixture_text_shows_anticipated_section() {
+    let run = learn_fixture("suggest", "text");
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "Anticipated for the rest of the deploy (not in the statements below; add them \
+             after review, or pass `--anticipate include`):\n  - ecs:DescribeServices  \
+             arn:aws:ecs:us-east-1:111122223333:service/prod/web-app\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn anticipate_flag_rejects_unknown_modes() {
-    let output = Command::new(env!("CARGO_BIN_EXE_trailgrant"))
-        .args([
-            "learn",
-            "--events",
-            "-",
-            "--role",
-            "gha-deploy",
-            "--anticipate",
-            "always",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
+    let run = learn_fixture("always", "json");
+    assert_eq!(run.code, 2);
     assert!(
-        stderr.contains("invalid value 'always' for '--anticipate <MODE>'"),
-        "{stderr}"
+        run.stderr
+            .contains("invalid value 'always' for '--anticipate <MODE>'"),
+        "{}",
+        run.stderr
     );
     assert!(
-        stderr.contains("[possible values: none, suggest, include]"),
-        "{stderr}"
+        run.stderr
+            .contains("[possible values: none, suggest, include]"),
+        "{}",
+        run.stderr
     );
 }

@@ -1,14 +1,18 @@
-//! End-to-end tests, in one test binary to keep the build small.
+//! End-to-end and cross-checking tests: the real `trailgrant` binary on the
+//! fixtures, in one test binary with a module per topic to keep build size
+//! down.
 
-// clippy.toml re-allows these inside `#[test]` functions only; the helpers
-// here are test code too, where a panic is a test failure.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    reason = "test code: a panic is a test failure"
+    reason = "test helpers report failures by panicking"
 )]
 
+mod acceptance;
 mod anticipate;
+mod learn;
+mod policy_oracle;
+mod samples;
 mod support;

@@ -1,18 +1,14 @@
-//! Decides whether an identity policy allows a request, for the deploy
-//! simulator.
+//! Decides whether the role's policy allows a simulated request.
 //!
-//! The simulator only needs an [`Authorizer`]; [`IdentityPolicyAuthorizer`]
-//! implements the part of IAM's identity-policy evaluation the simulated
-//! flows exercise: an explicit `Deny` wins, otherwise an `Allow` whose
-//! `Action`, `Resource` and `Condition` all match allows. It handles `*` and
-//! `?` wildcards, the `${*}`, `${?}` and `${$}` escapes, `NotAction`,
-//! `NotResource`, and the `StringEquals`/`StringLike` condition operators
-//! (with `IfExists`); a statement with any other operator never matches, so
-//! an unsupported condition can only deny.
+//! The simulator asks an [`Authorizer`]; [`ProjectEvaluator`] answers with
+//! trailgrant's own IAM evaluator (`trailgrant::policy::eval`). Each
+//! simulated request carries every context key the real call would, so the
+//! evaluation treats a key it does not carry as absent.
 
 use std::collections::BTreeMap;
 
-use trailgrant::policy::{Effect, PolicyDocument, Statement};
+use trailgrant::policy::eval::{evaluate_documents, Completeness, Decision};
+use trailgrant::policy::PolicyDocument;
 
 /// One authorization request of a simulated call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,142 +45,27 @@ pub trait Authorizer {
     fn is_allowed(&self, policy: &PolicyDocument, request: &Request) -> bool;
 }
 
-/// Identity-policy evaluation for the simulator (see the module doc).
+/// trailgrant's IAM evaluator. Only `Allow` allows; an undetermined
+/// decision counts as a denial, as it would if AWS lacked the key.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct IdentityPolicyAuthorizer;
+pub struct ProjectEvaluator;
 
-impl Authorizer for IdentityPolicyAuthorizer {
+impl Authorizer for ProjectEvaluator {
     fn is_allowed(&self, policy: &PolicyDocument, request: &Request) -> bool {
-        let matching = |effect: Effect| {
-            policy.statements.iter().any(|statement| {
-                statement.effect == effect && statement_matches(statement, request)
-            })
-        };
-        !matching(Effect::Deny) && matching(Effect::Allow)
-    }
-}
-
-fn statement_matches(statement: &Statement, request: &Request) -> bool {
-    let action = match (&statement.action, &statement.not_action) {
-        (Some(list), _) => list
-            .values()
-            .iter()
-            .any(|pattern| action_matches(pattern, &request.action)),
-        (None, Some(list)) => !list
-            .values()
-            .iter()
-            .any(|pattern| action_matches(pattern, &request.action)),
-        (None, None) => false,
-    };
-    let resource = match (&statement.resource, &statement.not_resource) {
-        (Some(list), _) => list
-            .values()
-            .iter()
-            .any(|pattern| wildcard_matches(pattern, &request.resource)),
-        (None, Some(list)) => !list
-            .values()
-            .iter()
-            .any(|pattern| wildcard_matches(pattern, &request.resource)),
-        (None, None) => false,
-    };
-    action && resource && conditions_match(statement, request)
-}
-
-fn action_matches(pattern: &str, action: &str) -> bool {
-    wildcard_matches(&pattern.to_ascii_lowercase(), &action.to_ascii_lowercase())
-}
-
-fn conditions_match(statement: &Statement, request: &Request) -> bool {
-    let Some(block) = &statement.condition else {
-        return true;
-    };
-    block.iter().all(|(operator, keys)| {
-        let (base, if_exists) = match operator.strip_suffix("IfExists") {
-            Some(base) => (base, true),
-            None => (operator.as_str(), false),
-        };
-        keys.iter().all(|(key, expected)| {
-            let Some(actual) = request.context.get(&key.to_ascii_lowercase()) else {
-                return if_exists;
-            };
-            actual.iter().any(|value| {
-                expected.values().iter().any(|pattern| match base {
-                    "StringEquals" => pattern == value,
-                    "StringLike" => wildcard_matches(pattern, value),
-                    _ => false,
-                })
-            })
-        })
-    })
-}
-
-/// IAM wildcard matching: `*` any run of characters (`/` included), `?` one
-/// character, `${*}`, `${?}` and `${$}` the literal characters.
-pub fn wildcard_matches(pattern: &str, text: &str) -> bool {
-    let tokens = tokenize(pattern);
-    let text: Vec<char> = text.chars().collect();
-    // matches[i][j]: tokens[i..] match text[j..].
-    let mut matches = vec![vec![false; text.len() + 1]; tokens.len() + 1];
-    matches[tokens.len()][text.len()] = true;
-    for i in (0..tokens.len()).rev() {
-        for j in (0..=text.len()).rev() {
-            matches[i][j] = match tokens[i] {
-                Token::Any => matches[i + 1][j] || (j < text.len() && matches[i][j + 1]),
-                Token::One => j < text.len() && matches[i + 1][j + 1],
-                Token::Char(ch) => j < text.len() && text[j] == ch && matches[i + 1][j + 1],
-            };
+        let mut evaluated = trailgrant::policy::eval::Request::new(
+            request.action.clone(),
+            request.resource.clone(),
+        )
+        .with_completeness(Completeness::Complete);
+        for (key, values) in &request.context {
+            evaluated = evaluated.with_context(key, values.iter().cloned());
         }
+        evaluate_documents([("role-policy", policy)], &evaluated).decision == Decision::Allow
     }
-    matches[0][0]
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Token {
-    Any,
-    One,
-    Char(char),
-}
-
-fn tokenize(pattern: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut rest = pattern;
-    while let Some(ch) = rest.chars().next() {
-        let escape = ["${*}", "${?}", "${$}"]
-            .into_iter()
-            .find(|escape| rest.starts_with(escape));
-        if let Some(escape) = escape {
-            tokens.push(Token::Char(escape.chars().nth(2).unwrap()));
-            rest = &rest[escape.len()..];
-            continue;
-        }
-        tokens.push(match ch {
-            '*' => Token::Any,
-            '?' => Token::One,
-            other => Token::Char(other),
-        });
-        rest = &rest[ch.len_utf8()..];
-    }
-    tokens
 }
 
 #[test]
-fn wildcards_and_escapes_match_as_iam_does() {
-    assert!(wildcard_matches(
-        "arn:aws:s3:::b/site/*",
-        "arn:aws:s3:::b/site/a/b.html"
-    ));
-    assert!(!wildcard_matches(
-        "arn:aws:s3:::b/site/*",
-        "arn:aws:s3:::b/other"
-    ));
-    assert!(wildcard_matches("a?c", "abc"));
-    assert!(!wildcard_matches("a${*}", "ab"));
-    assert!(wildcard_matches("a${*}", "a*"));
-    assert!(wildcard_matches("*", "*"));
-}
-
-#[test]
-fn explicit_deny_and_conditions_decide() {
+fn project_evaluator_checks_passed_to_service() {
     let policy: PolicyDocument = serde_json::from_value(serde_json::json!({
         "Version": "2012-10-17",
         "Statement": [
@@ -194,16 +75,16 @@ fn explicit_deny_and_conditions_decide() {
         ]
     }))
     .unwrap();
-    let authorizer = IdentityPolicyAuthorizer;
+    let evaluator = ProjectEvaluator;
     let task = Request::new("iam:PassRole", "arn:aws:iam::1:role/task");
-    assert!(!authorizer.is_allowed(&policy, &task));
+    assert!(!evaluator.is_allowed(&policy, &task));
     let to_ecs = task
         .clone()
         .with("iam:PassedToService", "ecs-tasks.amazonaws.com");
-    assert!(authorizer.is_allowed(&policy, &to_ecs));
+    assert!(evaluator.is_allowed(&policy, &to_ecs));
     let to_lambda = task.with("iam:PassedToService", "lambda.amazonaws.com");
-    assert!(!authorizer.is_allowed(&policy, &to_lambda));
+    assert!(!evaluator.is_allowed(&policy, &to_lambda));
     let admin = Request::new("iam:PassRole", "arn:aws:iam::1:role/admin")
         .with("iam:PassedToService", "ecs-tasks.amazonaws.com");
-    assert!(!authorizer.is_allowed(&policy, &admin));
+    assert!(!evaluator.is_allowed(&policy, &admin));
 }

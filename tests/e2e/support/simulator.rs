@@ -9,7 +9,8 @@
 //! uses for a missing identity-policy allow. Records have the shape of
 //! CloudTrail's S3 delivery files (see `fixtures/ecr-ecs-deploy`).
 //! trailgrant learns from every record of the role so far, as
-//! `trailgrant learn --since …` over the morning of reruns would.
+//! `trailgrant learn --since … --policy CURRENT` over the morning of reruns
+//! would.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{json, Value};
@@ -17,10 +18,12 @@ use serde_json::{json, Value};
 use trailgrant::anticipate::{self, AnticipateMode};
 use trailgrant::catalog::Catalog;
 use trailgrant::learn::{learn, LearnOptions, Report, Window};
+use trailgrant::policy::parse::{NamedPolicy, PolicyKind, PolicySet};
+use trailgrant::policy::wildcard::{matches_action, matches_resource, NoVariables};
 use trailgrant::policy::{PolicyDocument, Statement};
 use trailgrant::record::{Record, RoleSelector};
 
-use super::authorizer::{wildcard_matches, Authorizer, Request};
+use super::authorizer::{Authorizer, Request};
 
 /// The account of the simulated role and its resources.
 pub const ACCOUNT: &str = "111122223333";
@@ -133,7 +136,7 @@ pub fn converge(
             };
         };
         denials.push(denial);
-        let report = learn(history.clone(), catalog, &learn_options(applied));
+        let report = learn(history.clone(), catalog, &learn_options(applied, &policy));
         apply(&mut policy, &report, applied);
     }
     panic!(
@@ -142,10 +145,23 @@ pub fn converge(
     );
 }
 
-fn learn_options(applied: Applied) -> LearnOptions {
+/// Returns the options of `trailgrant learn --policy CURRENT --anticipate …`.
+fn learn_options(applied: Applied, current: &PolicyDocument) -> LearnOptions {
+    let current = PolicySet {
+        policies: vec![NamedPolicy {
+            name: "deploy".to_owned(),
+            kind: PolicyKind::Inline,
+            source: "simulator".to_owned(),
+            arn: None,
+            document: current.clone(),
+        }],
+        ..PolicySet::default()
+    };
     LearnOptions {
         role: RoleSelector::parse(ROLE).expect("valid role"),
         window: Window::default(),
+        trust_policy: None,
+        current: Some(current),
         anticipate: match applied {
             Applied::Without => AnticipateMode::None,
             Applied::Suggested => AnticipateMode::Suggest,
@@ -195,12 +211,12 @@ pub fn replay(
     let mut clock = RunClock::new(run);
     let mut records = vec![assume_role_with_web_identity(&mut clock)];
     for call in &scenario.calls {
-        let refused = call
+        let first_denied = call
             .needs
             .iter()
             .find(|request| !authorizer.is_allowed(policy, request));
-        records.push(record_of(call, refused, &mut clock));
-        if let Some(request) = refused {
+        records.push(record_of(call, first_denied, &mut clock));
+        if let Some(request) = first_denied {
             let denial = (request.action.clone(), request.resource.clone());
             return Replay {
                 records,
@@ -308,8 +324,8 @@ fn assume_role_with_web_identity(clock: &mut RunClock) -> Record {
     Record::from_value(value).expect("valid record")
 }
 
-/// Returns the record of a call, denied on `refused` when given.
-fn record_of(call: &Call, refused: Option<&Request>, clock: &mut RunClock) -> Record {
+/// Returns the record of a call, denied on `first_denied` when given.
+fn record_of(call: &Call, first_denied: Option<&Request>, clock: &mut RunClock) -> Record {
     let (time, id) = clock.tick();
     let mut value = json!({
         "eventVersion": if call.data_event { "1.10" } else { "1.11" },
@@ -332,7 +348,7 @@ fn record_of(call: &Call, refused: Option<&Request>, clock: &mut RunClock) -> Re
         "recipientAccountId": ACCOUNT,
         "eventCategory": if call.data_event { "Data" } else { "Management" }
     });
-    if let Some(request) = refused {
+    if let Some(request) = first_denied {
         // S3 quotes the resource in its messages since 2024.
         let resource = if call.data_event {
             format!("\"{}\"", request.resource)
@@ -363,8 +379,9 @@ pub fn unused_grants(policy: &PolicyDocument, scenario: &Scenario) -> Vec<(Strin
         for action in statement.actions() {
             for resource in statement.resources() {
                 let used = requests.iter().any(|request| {
-                    request.action.eq_ignore_ascii_case(action)
-                        && wildcard_matches(resource, &request.resource)
+                    matches_action(action, &request.action)
+                        && matches_resource(resource, &request.resource, &NoVariables)
+                            .unwrap_or(false)
                 });
                 if !used {
                     unused.push((action.clone(), resource.clone()));
