@@ -8,6 +8,7 @@ use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use trailgrant::anticipate::AnticipateMode;
+use trailgrant::aws::runs::RunSelector;
 use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
 use trailgrant::policy::parse::{parse_file, ParseOptions, PolicyKind, PolicySet};
@@ -15,6 +16,7 @@ use trailgrant::record::{parse_time, Record, RoleSelector};
 use trailgrant::render::{self, Format};
 use trailgrant::source;
 
+use super::learn_live::{self, LivePlan};
 use super::Exit;
 
 /// Flags of `learn`.
@@ -24,8 +26,34 @@ pub struct LearnArgs {
     /// for stdin. Every shape is detected: S3 delivery files (`.json.gz`
     /// too), JSON arrays, single records, JSON lines, LookupEvents output,
     /// EventBridge envelopes and CloudTrail Lake query results.
-    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    /// Without `--events`, the events are read from CloudTrail's
+    /// LookupEvents (see `--last-run`, `--run` and the AWS flags).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
     pub events: Vec<PathBuf>,
+
+    /// Study the role's most recent run (GitHub Actions session), found
+    /// from its `AssumeRoleWithWebIdentity` events in CloudTrail.
+    #[arg(long, conflicts_with_all = ["run", "events"])]
+    pub last_run: bool,
+
+    /// Study this run: the access key id or the session name (set
+    /// `role-session-name` in the workflow to make it the run id).
+    #[arg(long, value_name = "ID", conflicts_with = "events")]
+    pub run: Option<String>,
+
+    /// Poll CloudTrail for up to this long until the run's denials are
+    /// delivered (events arrive about 5, at worst 15, minutes after the
+    /// call), such as `15m`.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, conflicts_with = "events")]
+    pub wait: Option<std::time::Duration>,
+
+    /// Read the role's inline and attached managed policies, its permissions
+    /// boundary and its trust policy from IAM, and diff against them.
+    #[arg(long)]
+    pub from_iam: bool,
+
+    #[command(flatten)]
+    pub aws: super::aws_args::AwsArgs,
 
     /// The role: an ARN (`arn:aws:iam::111122223333:role/gha-deploy`) or a
     /// name, matched against the session issuer of each call, never the
@@ -89,6 +117,8 @@ struct LearnPlan {
     options: LearnOptions,
     format: Format,
     write: Option<PathBuf>,
+    live: LivePlan,
+    now: DateTime<Utc>,
 }
 
 impl LearnPlan {
@@ -110,7 +140,7 @@ impl LearnPlan {
             .map(read_trust_policy)
             .transpose()?;
         let current = read_current_policies(&args.policy, &args.role)?;
-        if current.is_none() && (format == Format::Diff || args.write.is_some()) {
+        if current.is_none() && !args.from_iam && (format == Format::Diff || args.write.is_some()) {
             bail!("`--output diff` and `--write` need the current policy: pass `--policy FILE`");
         }
         if let Some(write) = &args.write {
@@ -121,6 +151,18 @@ impl LearnPlan {
                 );
             }
         }
+        let run = match (&args.run, args.last_run) {
+            (Some(id), _) => Some(RunSelector::Id(id.clone())),
+            (None, true) => Some(RunSelector::Last),
+            (None, false) => None,
+        };
+        let live = LivePlan {
+            run,
+            wait: args.wait,
+            lookup: args.events.is_empty(),
+            from_iam: args.from_iam,
+            aws: args.aws.options(),
+        };
         Ok(LearnPlan {
             inputs: args.events,
             options: LearnOptions {
@@ -132,6 +174,8 @@ impl LearnPlan {
             },
             format,
             write: args.write,
+            live,
+            now: clock.now(),
         })
     }
 }
@@ -218,8 +262,66 @@ fn parse_cli_time(text: &str, flag: &str) -> anyhow::Result<DateTime<Utc>> {
 
 /// Runs `learn`.
 pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit> {
-    let plan = LearnPlan::from_args(args)?;
+    let mut plan = LearnPlan::from_args(args)?;
     let catalog = super::load_catalog(catalog_path)?;
+    let mut problems = Vec::new();
+    let mut records = if plan.live.lookup {
+        Vec::new()
+    } else {
+        scan_files(&plan, &mut problems)
+    };
+    if plan.live.lookup || plan.live.from_iam {
+        let live = learn_live::collect(
+            &plan.live,
+            &plan.options.role,
+            plan.options.window,
+            plan.now,
+        )?;
+        problems.extend(live.gaps.iter().map(|gap| format!("incomplete: {gap}")));
+        records.extend(
+            live.records
+                .into_iter()
+                .filter(|record| plan.options.role.matches(record)),
+        );
+        if let Some(current) = live.current {
+            match &mut plan.options.current {
+                Some(set) => set.extend(current),
+                None => plan.options.current = Some(current),
+            }
+        }
+        if plan.options.trust_policy.is_none() {
+            plan.options.trust_policy = live.trust;
+        }
+    }
+    for problem in &problems {
+        eprintln!("trailgrant: {problem}");
+    }
+    let report = learn::learn(records, catalog, &plan.options);
+    if let Some(path) = &plan.write {
+        write_policy_file(path, &report)?;
+    }
+    let exit = exit_for(&report, problems.len());
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) =
+        render::render(&report, plan.format, &mut stdout).and_then(|()| stdout.flush())
+    {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(exit);
+        }
+        return Err(error).context("failed to write the output");
+    }
+    if !problems.is_empty() {
+        eprintln!(
+            "trailgrant: {} problem(s) in the input; the result covers only what could be read",
+            problems.len()
+        );
+    }
+    Ok(exit)
+}
+
+/// Reads the `--events` files, keeping the records of the role in the
+/// window; every unreadable file or record becomes one line in `problems`.
+fn scan_files(plan: &LearnPlan, problems: &mut Vec<String>) -> Vec<Record> {
     let prefilter = plan.options.prefilter();
     let collected = Mutex::new(Vec::<Record>::new());
     let scan = source::scan_paths(&plan.inputs, &prefilter, |record, _origin| {
@@ -230,39 +332,16 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
         }
     });
     for problem in &scan.problems {
-        match problem.index {
-            Some(index) => eprintln!(
-                "trailgrant: {}: record {index}: {}",
-                problem.path, problem.message
-            ),
-            None => eprintln!("trailgrant: {}: {}", problem.path, problem.message),
-        }
+        problems.push(match problem.index {
+            Some(index) => format!("{}: record {index}: {}", problem.path, problem.message),
+            None => format!("{}: {}", problem.path, problem.message),
+        });
     }
-    let records = collected.into_inner().unwrap_or_default();
-    let report = learn::learn(records, catalog, &plan.options);
-    if let Some(path) = &plan.write {
-        write_policy_file(path, &report)?;
-    }
-    let mut stdout = std::io::stdout().lock();
-    if let Err(error) =
-        render::render(&report, plan.format, &mut stdout).and_then(|()| stdout.flush())
-    {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            return Ok(exit_for(&report, &scan));
-        }
-        return Err(error).context("failed to write the output");
-    }
-    if !scan.problems.is_empty() {
-        eprintln!(
-            "trailgrant: {} problem(s) in the input; the result covers only what could be read",
-            scan.problems.len()
-        );
-    }
-    Ok(exit_for(&report, &scan))
+    collected.into_inner().unwrap_or_default()
 }
 
-fn exit_for(report: &learn::Report, scan: &source::ScanReport) -> Exit {
-    if !scan.problems.is_empty() {
+fn exit_for(report: &learn::Report, problems: usize) -> Exit {
+    if problems > 0 {
         Exit::PartialInput
     } else if report.has_findings() {
         Exit::Proposed

@@ -8,6 +8,7 @@ mod aws_args;
 mod catalog;
 mod exit;
 mod learn;
+mod learn_live;
 mod runs;
 mod self_policy;
 

@@ -15,6 +15,7 @@ mod acceptance;
 mod anticipate;
 mod learn;
 mod live_iam;
+mod live_learn;
 mod live_lookup;
 mod live_runs;
 mod policy_oracle;
