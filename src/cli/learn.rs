@@ -1,6 +1,6 @@
 //! `trailgrant learn`: flags → a validated plan → scan → learn → render.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
 use trailgrant::record::{parse_time, Record, RoleSelector};
-use trailgrant::render::{self, Format};
+use trailgrant::render::Format;
 use trailgrant::source;
 
 use super::Exit;
@@ -53,6 +53,9 @@ pub struct LearnArgs {
     /// `--since` windows).
     #[arg(long, value_name = "TIME", env = "TRAILGRANT_NOW", hide = true)]
     pub now: Option<String>,
+
+    #[command(flatten)]
+    pub layout: super::output::OutputArgs,
 }
 
 /// The validated plan of one `learn` run.
@@ -61,6 +64,7 @@ struct LearnPlan {
     inputs: Vec<PathBuf>,
     options: LearnOptions,
     format: Format,
+    layout: super::output::OutputArgs,
 }
 
 impl LearnPlan {
@@ -76,7 +80,8 @@ impl LearnPlan {
         } else {
             Format::Json
         });
-        Ok(LearnPlan { inputs: args.events, options: LearnOptions { role, window }, format })
+        let layout = args.layout;
+        Ok(LearnPlan { inputs: args.events, options: LearnOptions { role, window }, format, layout })
     }
 }
 
@@ -131,9 +136,9 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
         }
     }
     let records = collected.into_inner().unwrap_or_default();
-    let report = learn::learn(records, catalog, &plan.options);
+    let mut report = learn::learn(records, catalog, &plan.options);
     let mut stdout = std::io::stdout().lock();
-    if let Err(error) = render::render(&report, plan.format, &mut stdout).and_then(|()| stdout.flush()) {
+    if let Err(error) = super::output::write(&mut report, plan.format, &plan.layout, &mut stdout) {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             return Ok(exit_for(&report, &scan));
         }

@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 mod catalog;
 mod exit;
 mod learn;
+mod output;
 
 pub use exit::Exit;
 
