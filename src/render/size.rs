@@ -210,7 +210,9 @@ mod tests {
         assert_eq!(rejoined, statements);
         // The first document is full: the next statement would not fit.
         let mut one_more = documents[0].clone();
-        one_more.statements.push(statements[documents[0].statements.len()].clone());
+        one_more
+            .statements
+            .push(statements[documents[0].statements.len()].clone());
         assert!(policy_size(&one_more) > MANAGED_POLICY);
     }
 
