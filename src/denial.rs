@@ -202,7 +202,10 @@ fn decide_cause(
     // A failed AssumeRoleWithWebIdentity is decided by the role's trust
     // policy; CloudTrail often records only "An unknown error occurred".
     if record.is_web_identity_assume() {
-        return (Cause::TrustPolicy, message.cause != Some(Cause::TrustPolicy));
+        return (
+            Cause::TrustPolicy,
+            message.cause != Some(Cause::TrustPolicy),
+        );
     }
     if let Some(cause) = message.cause {
         return (cause, false);
@@ -266,7 +269,11 @@ pub fn parse_message(text: &str) -> (ParsedMessage, MessageForm) {
     if let Some(captures) = patterns.encoded.captures(text) {
         let blob = captures.name("blob").map_or("", |m| m.as_str());
         parsed.encoded_truncated = blob.ends_with("...") || blob.ends_with('…') || blob.is_empty();
-        parsed.encoded = Some(blob.trim_end_matches("...").trim_end_matches('…').to_owned());
+        parsed.encoded = Some(
+            blob.trim_end_matches("...")
+                .trim_end_matches('…')
+                .to_owned(),
+        );
     }
     let Some(head) = patterns.head.captures(text) else {
         if parsed.encoded.is_some() {
@@ -276,7 +283,14 @@ pub fn parse_message(text: &str) -> (ParsedMessage, MessageForm) {
             parsed.action = captures.name("action").map(|m| m.as_str().to_owned());
             return (parsed, MessageForm::ActionOnly);
         }
-        return (parsed, if text.is_empty() { MessageForm::Missing } else { MessageForm::Bare });
+        return (
+            parsed,
+            if text.is_empty() {
+                MessageForm::Missing
+            } else {
+                MessageForm::Bare
+            },
+        );
     };
     parsed.principal = head.name("principal").map(|m| m.as_str().to_owned());
     parsed.action = head.name("action").map(|m| m.as_str().to_owned());
@@ -299,7 +313,11 @@ fn strip_suffixes(rest: &str) -> &str {
         ". Authorization ID",
         " Authorization ID",
     ];
-    let end = markers.iter().filter_map(|marker| rest.find(marker)).min().unwrap_or(rest.len());
+    let end = markers
+        .iter()
+        .filter_map(|marker| rest.find(marker))
+        .min()
+        .unwrap_or(rest.len());
     rest.get(..end).unwrap_or(rest).trim_end()
 }
 
@@ -320,12 +338,21 @@ fn read_resource<'a>(rest: &'a str, parsed: &mut ParsedMessage) -> &'a str {
             return quoted.get(close + 1..).unwrap_or("").trim_start();
         }
     }
-    let end = [" because ", " with an explicit deny", " because", " with an explicit"]
-        .iter()
-        .filter_map(|marker| after.find(marker))
-        .min()
-        .unwrap_or(after.len());
-    let resource = after.get(..end).unwrap_or(after).trim().trim_end_matches(['.', ',']);
+    let end = [
+        " because ",
+        " with an explicit deny",
+        " because",
+        " with an explicit",
+    ]
+    .iter()
+    .filter_map(|marker| after.find(marker))
+    .min()
+    .unwrap_or(after.len());
+    let resource = after
+        .get(..end)
+        .unwrap_or(after)
+        .trim()
+        .trim_end_matches(['.', ',']);
     if !resource.is_empty() {
         parsed.resource = Some(resource.to_owned());
     }
@@ -365,7 +392,11 @@ fn find_policy_arn(reason: &str) -> Option<String> {
 fn cause_from_kind(kind: &str) -> Cause {
     // "a VPC endpoint policy transitively through a service control policy"
     // names the VPC endpoint policy as the one that denied.
-    let kind = kind.split("transitively").next().unwrap_or(kind).to_ascii_lowercase();
+    let kind = kind
+        .split("transitively")
+        .next()
+        .unwrap_or(kind)
+        .to_ascii_lowercase();
     if kind.contains("identity-based") || kind.contains("identity based") {
         Cause::IdentityPolicy
     } else if kind.contains("service control") {
@@ -403,7 +434,10 @@ mod tests {
              because no identity-based policy allows the iam:PassRole action",
         );
         assert_eq!(parsed.action.as_deref(), Some("iam:PassRole"));
-        assert_eq!(parsed.resource.as_deref(), Some("arn:aws:iam::111122223333:role/orders-task-role"));
+        assert_eq!(
+            parsed.resource.as_deref(),
+            Some("arn:aws:iam::111122223333:role/orders-task-role")
+        );
         assert_eq!(parsed.cause, Some(Cause::IdentityPolicy));
         assert!(!parsed.explicit);
         assert_eq!(
@@ -415,22 +449,86 @@ mod tests {
     #[test]
     fn every_documented_policy_kind() {
         let cases = [
-            ("because no VPC endpoint policy allows the x:Y action", Cause::VpcEndpointPolicy, false),
-            ("because no permissions boundary allows the x:Y action", Cause::PermissionsBoundary, false),
-            ("with an explicit deny in a permissions boundary", Cause::PermissionsBoundary, true),
-            ("because no session policy allows the x:Y action", Cause::SessionPolicy, false),
-            ("with an explicit deny in a sessions policy", Cause::SessionPolicy, true),
-            ("because no resource-based policy allows the x:Y action", Cause::ResourcePolicy, false),
-            ("with an explicit deny in a resource-based policy", Cause::ResourcePolicy, true),
-            ("because no role trust policy allows the x:Y action", Cause::TrustPolicy, false),
-            ("with an explicit deny in the role trust policy", Cause::TrustPolicy, true),
-            ("because no identity-based policy allows the x:Y action", Cause::IdentityPolicy, false),
-            ("with an explicit deny in an identity-based policy", Cause::IdentityPolicy, true),
-            ("with an explicit deny in a service control policy", Cause::Scp, true),
-            ("because no service control policy allows the x:Y action", Cause::Scp, false),
-            ("because no resource control policy allows the x:Y action", Cause::Rcp, false),
-            ("with an explicit deny in a resource control policy", Cause::Rcp, true),
-            ("with an explicit deny in a VPC endpoint policy", Cause::VpcEndpointPolicy, true),
+            (
+                "because no VPC endpoint policy allows the x:Y action",
+                Cause::VpcEndpointPolicy,
+                false,
+            ),
+            (
+                "because no permissions boundary allows the x:Y action",
+                Cause::PermissionsBoundary,
+                false,
+            ),
+            (
+                "with an explicit deny in a permissions boundary",
+                Cause::PermissionsBoundary,
+                true,
+            ),
+            (
+                "because no session policy allows the x:Y action",
+                Cause::SessionPolicy,
+                false,
+            ),
+            (
+                "with an explicit deny in a sessions policy",
+                Cause::SessionPolicy,
+                true,
+            ),
+            (
+                "because no resource-based policy allows the x:Y action",
+                Cause::ResourcePolicy,
+                false,
+            ),
+            (
+                "with an explicit deny in a resource-based policy",
+                Cause::ResourcePolicy,
+                true,
+            ),
+            (
+                "because no role trust policy allows the x:Y action",
+                Cause::TrustPolicy,
+                false,
+            ),
+            (
+                "with an explicit deny in the role trust policy",
+                Cause::TrustPolicy,
+                true,
+            ),
+            (
+                "because no identity-based policy allows the x:Y action",
+                Cause::IdentityPolicy,
+                false,
+            ),
+            (
+                "with an explicit deny in an identity-based policy",
+                Cause::IdentityPolicy,
+                true,
+            ),
+            (
+                "with an explicit deny in a service control policy",
+                Cause::Scp,
+                true,
+            ),
+            (
+                "because no service control policy allows the x:Y action",
+                Cause::Scp,
+                false,
+            ),
+            (
+                "because no resource control policy allows the x:Y action",
+                Cause::Rcp,
+                false,
+            ),
+            (
+                "with an explicit deny in a resource control policy",
+                Cause::Rcp,
+                true,
+            ),
+            (
+                "with an explicit deny in a VPC endpoint policy",
+                Cause::VpcEndpointPolicy,
+                true,
+            ),
         ];
         for (reason, cause, explicit) in cases {
             let text = format!("User: arn:aws:iam::123456789012:user/JohnDoe is not authorized to perform: x:Y on resource: * {reason}");
@@ -445,7 +543,10 @@ mod tests {
     #[test]
     fn reason_without_resource() {
         let parsed = parse("User: arn:aws:iam::777788889999:user/JohnDoe is not authorized to perform: codecommit:ListRepositories with an explicit deny in a service control policy");
-        assert_eq!(parsed.action.as_deref(), Some("codecommit:ListRepositories"));
+        assert_eq!(
+            parsed.action.as_deref(),
+            Some("codecommit:ListRepositories")
+        );
         assert_eq!(parsed.resource, None);
         assert_eq!(parsed.cause, Some(Cause::Scp));
         assert!(parsed.explicit);
@@ -459,13 +560,19 @@ mod tests {
             parsed.policy_arn.as_deref(),
             Some("arn:aws:organizations::999:policy/o-abc/service_control_policy/p-123")
         );
-        assert_eq!(parsed.resource.as_deref(), Some("arn:aws:ec2:us-east-1:1:instance/*"));
+        assert_eq!(
+            parsed.resource.as_deref(),
+            Some("arn:aws:ec2:us-east-1:1:instance/*")
+        );
     }
 
     #[test]
     fn quoted_s3_resource() {
         let parsed = parse("User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::my bucket/a key.txt\" because no identity-based policy allows the s3:GetObject action");
-        assert_eq!(parsed.resource.as_deref(), Some("arn:aws:s3:::my bucket/a key.txt"));
+        assert_eq!(
+            parsed.resource.as_deref(),
+            Some("arn:aws:s3:::my bucket/a key.txt")
+        );
         assert_eq!(parsed.cause, Some(Cause::IdentityPolicy));
     }
 
@@ -489,7 +596,10 @@ mod tests {
     fn ec2_encoded_forms() {
         let (parsed, form) = parse_message("You are not authorized to perform this operation. User: arn:aws:sts::1:assumed-role/k/1 is not authorized to perform: ec2:CreateFleet on resource: arn:aws:ec2:us-west-2:1:launch-template/* because no identity-based policy allows the ec2:CreateFleet action. Encoded authorization failure message: XXXX");
         assert_eq!(form, MessageForm::Detailed);
-        assert_eq!(parsed.resource.as_deref(), Some("arn:aws:ec2:us-west-2:1:launch-template/*"));
+        assert_eq!(
+            parsed.resource.as_deref(),
+            Some("arn:aws:ec2:us-west-2:1:launch-template/*")
+        );
         assert_eq!(parsed.encoded.as_deref(), Some("XXXX"));
         let (parsed, form) = parse_message(
             "You are not authorized to perform this operation. Encoded authorization failure message: abc...",
@@ -503,9 +613,15 @@ mod tests {
     fn sdk_suffixes_and_no_reason() {
         let (parsed, form) = parse_message("User: arn:aws:sts::0:assumed-role/x/y is not authorized to perform: iam:PassRole on resource: arn:aws:iam::0:role/ecsTaskExecutionRole (Service: AmazonECS; Status Code: 400; Error Code: AccessDeniedException; Request ID: 3)");
         assert_eq!(form, MessageForm::NoReason);
-        assert_eq!(parsed.resource.as_deref(), Some("arn:aws:iam::0:role/ecsTaskExecutionRole"));
+        assert_eq!(
+            parsed.resource.as_deref(),
+            Some("arn:aws:iam::0:role/ecsTaskExecutionRole")
+        );
         let (parsed, _) = parse_message("User: arn:aws:sts::3:assumed-role/c/x is not authorized to perform: kms:Decrypt on resource: arn:aws:kms:eu-west-2:3:key/b99 because no identity-based policy allows the kms:Decrypt action status code: 403, request id: TMZ");
-        assert_eq!(parsed.resource.as_deref(), Some("arn:aws:kms:eu-west-2:3:key/b99"));
+        assert_eq!(
+            parsed.resource.as_deref(),
+            Some("arn:aws:kms:eu-west-2:3:key/b99")
+        );
         assert_eq!(parsed.cause, Some(Cause::IdentityPolicy));
         let (parsed, _) = parse_message("User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: s3:GetObject on resource: \"arn:aws:s3:::b/k\" because no identity-based policy allows the s3:GetObject action. Authorization ID: abc. Go to https://example.invalid or call the GetRequestAuthorizationDetails API");
         assert_eq!(parsed.resource.as_deref(), Some("arn:aws:s3:::b/k"));
@@ -517,7 +633,10 @@ mod tests {
         let parsed = parse("User: arn:aws:iam::1:user/U is not authorized to perform: lambda:GetFunction on resource: arn:aws:lambda:us-east-1:1:function:f with an explicit deny");
         assert!(parsed.explicit);
         assert_eq!(parsed.cause, None);
-        assert_eq!(parsed.resource.as_deref(), Some("arn:aws:lambda:us-east-1:1:function:f"));
+        assert_eq!(
+            parsed.resource.as_deref(),
+            Some("arn:aws:lambda:us-east-1:1:function:f")
+        );
         let parsed = parse("AccessDeniedException: User: arn:aws:iam::3:user/E is not authorized to perform: kms:DescribeKey on resource: arn:aws:kms:us-west-2:3:key/x because no resource-based policy allows the kms:DescribeKey action.");
         assert_eq!(parsed.cause, Some(Cause::ResourcePolicy));
     }
@@ -533,10 +652,17 @@ mod tests {
     #[test]
     fn bare_and_action_only_forms() {
         assert_eq!(parse_message("Access Denied").1, MessageForm::Bare);
-        assert_eq!(parse_message("An unknown error occurred").1, MessageForm::Bare);
-        let (parsed, form) = parse_message("Not authorized to perform sts:AssumeRoleWithWebIdentity");
+        assert_eq!(
+            parse_message("An unknown error occurred").1,
+            MessageForm::Bare
+        );
+        let (parsed, form) =
+            parse_message("Not authorized to perform sts:AssumeRoleWithWebIdentity");
         assert_eq!(form, MessageForm::ActionOnly);
-        assert_eq!(parsed.action.as_deref(), Some("sts:AssumeRoleWithWebIdentity"));
+        assert_eq!(
+            parsed.action.as_deref(),
+            Some("sts:AssumeRoleWithWebIdentity")
+        );
     }
 
     #[test]
@@ -554,7 +680,12 @@ mod tests {
         ] {
             assert!(is_authorization_failure(code, None), "{code}");
         }
-        for code in ["NoSuchKey", "ResourceNotFoundException", "KMSInvalidStateException", "ThrottlingException"] {
+        for code in [
+            "NoSuchKey",
+            "ResourceNotFoundException",
+            "KMSInvalidStateException",
+            "ThrottlingException",
+        ] {
             assert!(!is_authorization_failure(code, None), "{code}");
         }
     }

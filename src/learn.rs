@@ -9,11 +9,14 @@ use serde::Serialize;
 
 use crate::catalog::Catalog;
 use crate::denial::{self, Cause, Denial};
+use crate::diff::{self, PolicyDiff, RequirementState, RequirementStatus};
+use crate::policy::parse::PolicySet;
 use crate::policy::{PolicyDocument, Statement};
 use crate::proposal;
 use crate::record::{Record, RoleSelector};
 use crate::requirement::{self, Requirement};
 use crate::source::Prefilter;
+use crate::trust::{self, TrustFinding};
 
 /// The time window on `eventTime`; open ends are unbounded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -30,7 +33,8 @@ impl Window {
     pub fn contains(&self, record: &Record) -> bool {
         match record.event_time {
             Some(time) => {
-                self.start.is_none_or(|start| time >= start) && self.end.is_none_or(|end| time <= end)
+                self.start.is_none_or(|start| time >= start)
+                    && self.end.is_none_or(|end| time <= end)
             }
             None => self.start.is_none() && self.end.is_none(),
         }
@@ -44,6 +48,10 @@ pub struct LearnOptions {
     pub role: RoleSelector,
     /// The time window.
     pub window: Window,
+    /// The role's trust policy, for diagnosing refused web identity tokens.
+    pub trust_policy: Option<PolicyDocument>,
+    /// The role's current policies, to diff against.
+    pub current: Option<PolicySet>,
 }
 
 impl LearnOptions {
@@ -55,7 +63,7 @@ impl LearnOptions {
             RoleSelector::Arn { name, path, .. } => format!("role{path}{name}"),
             RoleSelector::Name(name) => name.clone(),
         };
-        Prefilter { needles: vec![needle.into_bytes()] }
+        Prefilter::any_of([needle.into_bytes()])
     }
 
     /// Returns true when the record belongs to the role and the window.
@@ -136,6 +144,11 @@ pub struct Finding {
     pub explained_by: Option<String>,
     /// Caveats about this finding.
     pub warnings: Vec<String>,
+    /// The request context the event shows (lower-case keys).
+    pub request_context: BTreeMap<String, Vec<String>>,
+    /// Each requirement against the current policies, when given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requirement_status: Vec<RequirementStatus>,
     #[serde(skip)]
     pub(crate) record: Record,
 }
@@ -149,6 +162,12 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// Records of the role that were read (denied or not).
     pub records_of_role: usize,
+    /// The comparison with the current policies, when given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<PolicyDiff>,
+    /// Refused web identity tokens, with the trust-policy condition that
+    /// failed and the narrowest change.
+    pub trust: Vec<TrustFinding>,
     /// Report-level warnings.
     pub warnings: Vec<String>,
 }
@@ -186,13 +205,197 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
             ));
         }
     }
+    let diff = options
+        .current
+        .as_ref()
+        .map(|current| compare(&mut findings, &records, current));
     let needed: Vec<Requirement> = findings
         .iter()
         .filter(|finding| finding.status == Status::Missing)
-        .flat_map(|finding| finding.requirements.iter().cloned())
+        .flat_map(missing_requirements)
         .collect();
     let policy = proposal::document(proposal::build_statements(&needed));
-    Report { policy, findings, records_of_role: records.len(), warnings }
+    let refused: Vec<&Record> = denials
+        .iter()
+        .map(|denial| &denial.record)
+        .filter(|record| record.is_web_identity_assume())
+        .collect();
+    let trust_policy = options.trust_policy.as_ref().or_else(|| {
+        options
+            .current
+            .as_ref()
+            .and_then(|set| set.trust())
+            .map(|named| &named.document)
+    });
+    let trust = trust::diagnose(&refused, trust_policy);
+    Report {
+        policy,
+        findings,
+        records_of_role: records.len(),
+        diff,
+        trust,
+        warnings,
+    }
+}
+
+/// Returns the requirements of a finding the current policies lack (all of
+/// them when no current policy was given).
+fn missing_requirements(finding: &Finding) -> Vec<Requirement> {
+    if finding.requirement_status.is_empty() {
+        return finding.requirements.clone();
+    }
+    finding
+        .requirements
+        .iter()
+        .zip(&finding.requirement_status)
+        .filter(|(_, status)| status.state == RequirementState::Missing)
+        .map(|(requirement, _)| requirement.clone())
+        .collect()
+}
+
+/// Judges every finding's requirements against the current policies,
+/// updates the statuses, and plans the smallest edit.
+fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) -> PolicyDiff {
+    for finding in findings.iter_mut() {
+        finding.requirement_status = finding
+            .requirements
+            .iter()
+            .map(|requirement| diff::judge(requirement, &finding.request_context, current))
+            .collect();
+        if finding.status == Status::Missing {
+            restate(finding, records, current);
+        }
+    }
+    let missing: Vec<Requirement> = findings
+        .iter()
+        .filter(|finding| finding.status == Status::Missing)
+        .flat_map(missing_requirements)
+        .collect();
+    let flagged: Vec<Requirement> = findings
+        .iter()
+        .filter(|finding| matches!(finding.status, Status::Missing | Status::Undetermined))
+        .flat_map(missing_requirements)
+        .collect();
+    diff::plan(&missing, &flagged, current)
+}
+
+/// Sets the status and remedy of a finding the proposal would fix, from
+/// what the current policies say about its requirements.
+fn restate(finding: &mut Finding, records: &[Record], current: &PolicySet) {
+    let states: Vec<RequirementState> =
+        finding.requirement_status.iter().map(|s| s.state).collect();
+    if states.contains(&RequirementState::ExplicitlyDenied) {
+        finding.status = Status::NotFixableOnRole;
+        finding.remedy = format!(
+            "a Deny statement of the role's policies matches ({}); an Allow cannot override it: \
+             narrow or remove that Deny",
+            deciders(finding, RequirementState::ExplicitlyDenied)
+        );
+    } else if !states.is_empty() && states.iter().all(|s| *s == RequirementState::Allowed) {
+        finding.status = Status::AlreadyAllowed;
+        let allowed_by = deciders(finding, RequirementState::Allowed);
+        finding.remedy = already_allowed_remedy(finding, records, current, &allowed_by);
+    } else if states.contains(&RequirementState::Undetermined)
+        && !states.contains(&RequirementState::Missing)
+    {
+        finding.status = Status::Undetermined;
+        let keys: Vec<String> = finding
+            .requirement_status
+            .iter()
+            .flat_map(|status| status.undetermined_keys.iter().map(|k| format!("`{k}`")))
+            .collect();
+        finding.remedy = format!(
+            "the current policy allows this only under conditions on {} that the event does not \
+             show ({}); check those values for this call",
+            keys.join(", "),
+            deciders(finding, RequirementState::Undetermined)
+        );
+    }
+    let gaps: Vec<String> = finding
+        .requirement_status
+        .iter()
+        .filter(|status| {
+            status.boundary_allows == Some(false) && status.state != RequirementState::Allowed
+        })
+        .map(|status| {
+            format!(
+                "the permissions boundary does not allow `{}` on `{}` either; add it to the \
+                 boundary policy too",
+                status.action, status.resource
+            )
+        })
+        .collect();
+    finding.warnings.extend(gaps);
+}
+
+/// Names the statements that decided the requirements in `state`.
+fn deciders(finding: &Finding, state: RequirementState) -> String {
+    finding
+        .requirement_status
+        .iter()
+        .filter(|status| status.state == state)
+        .flat_map(|status| status.decided_by.iter())
+        .map(|statement| match &statement.sid {
+            Some(sid) => format!("`{sid}` in `{}`", statement.policy_name),
+            None => format!(
+                "statement {} in `{}`",
+                statement.statement_index, statement.policy_name
+            ),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn already_allowed_remedy(
+    finding: &Finding,
+    records: &[Record],
+    current: &PolicySet,
+    deciders: &str,
+) -> String {
+    if !finding.cause_inferred {
+        let later_success = records.iter().find(|record| {
+            record.error_code.is_none()
+                && record.source() == finding.event_source
+                && record.name() == finding.event_name
+                && record.event_time > finding.event_time
+                && record.request_parameters == finding.record.request_parameters
+        });
+        let since = later_success
+            .and_then(|record| record.event_time)
+            .map(|time| {
+                format!(
+                    "; the same call succeeded at {}",
+                    time.format("%Y-%m-%dT%H:%M:%SZ")
+                )
+            })
+            .unwrap_or_default();
+        return format!(
+            "the current policy already allows this ({deciders}), so it was granted after this \
+             call{since}; nothing to add"
+        );
+    }
+    let mut causes = vec![
+        "the resource's own policy (bucket, key, repository … policy)".to_owned(),
+        "a service control or resource control policy of the organization".to_owned(),
+    ];
+    if current.boundary().is_none() {
+        causes.push("a permissions boundary on the role".to_owned());
+    }
+    causes.push("a session policy passed when the role was assumed".to_owned());
+    if let Some(vpce) = finding.record.vpc_endpoint_id.as_deref() {
+        causes.push(format!("the policy of VPC endpoint `{vpce}`"));
+    }
+    if finding.event_source.starts_with("s3.") {
+        causes.push(
+            "the KMS key of an encrypted object (look for a KMS denial at the same time)"
+                .to_owned(),
+        );
+    }
+    format!(
+        "the current policy already allows this ({deciders}), and AWS did not say which policy \
+         denied it; the denial came from elsewhere: {}",
+        causes.join("; ")
+    )
 }
 
 fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
@@ -230,8 +433,12 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
         account: record.account().map(str::to_owned),
         error_code: denial.code.clone(),
         error_message: record.error_message.clone(),
-        action: first.map(|r| r.action.clone()).or_else(|| denial.message.action.clone()),
-        resource: first.map(|r| r.resource.clone()).or_else(|| denial.message.resource.clone()),
+        action: first
+            .map(|r| r.action.clone())
+            .or_else(|| denial.message.action.clone()),
+        resource: first
+            .map(|r| r.resource.clone())
+            .or_else(|| denial.message.resource.clone()),
         requirements: derived.requirements,
         cause: denial.cause,
         cause_inferred: denial.cause_inferred,
@@ -242,6 +449,8 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
         remedy_statement: None,
         explained_by: None,
         warnings,
+        request_context: derived.context.clone(),
+        requirement_status: Vec::new(),
         record: record.clone(),
     };
     crate::remedy::fill(&mut finding, denial);
@@ -281,53 +490,88 @@ fn trust_subject(finding: &Finding) -> Option<&str> {
 /// the KMS failure behind `Access Denied`, while the KMS event names the key
 /// and the action.
 fn explain_forward_access(findings: &mut [Finding]) {
-    let kms: Vec<(Option<String>, Option<DateTime<Utc>>, String, Option<String>, String)> = findings
+    let kms: Vec<ForwardedKmsDenial> = findings
         .iter()
-        .filter(|f| f.event_source.starts_with("kms.") && f.record.user_identity.invoked_by.is_some())
-        .map(|f| {
-            let context_arn = f
+        .filter(|f| {
+            f.event_source.starts_with("kms.") && f.record.user_identity.invoked_by.is_some()
+        })
+        .map(|f| ForwardedKmsDenial {
+            event_id: f.event_id.clone(),
+            time: f.event_time,
+            invoked_by: f
+                .record
+                .user_identity
+                .invoked_by
+                .clone()
+                .unwrap_or_default(),
+            s3_arn: f
                 .record
                 .request_parameters
                 .as_ref()
                 .and_then(|p| p.get("encryptionContext"))
                 .and_then(|c| c.get("aws:s3:arn"))
                 .and_then(|v| v.as_str())
-                .map(str::to_owned);
-            let invoked_by = f.record.user_identity.invoked_by.clone().unwrap_or_default();
-            (f.event_id.clone(), f.event_time, invoked_by, context_arn, f.region.clone())
+                .map(str::to_owned),
+            region: f.region.clone(),
         })
         .collect();
     for finding in findings.iter_mut() {
         if !finding.cause_inferred || finding.event_source.starts_with("kms.") {
             continue;
         }
-        let explained = kms.iter().find(|(_, time, invoked_by, context_arn, region)| {
-            let close = match (time, finding.event_time) {
-                (Some(a), Some(b)) => (*a - b).num_seconds().abs() <= 5,
-                _ => false,
-            };
-            let same_service = *invoked_by == finding.event_source;
-            let same_object = match context_arn {
-                Some(arn) => finding.requirements.iter().any(|r| {
-                    r.resource == *arn || arn.starts_with(&format!("{}/", r.resource))
-                }) || finding.requirements.is_empty(),
-                None => true,
-            };
-            close && same_service && same_object && *region == finding.region
-        });
-        if let Some((event_id, ..)) = explained {
-            finding.status = Status::Explained;
-            finding.explained_by = event_id.clone();
-            finding.remedy = format!(
-                "explained by the KMS denial {}: {} used the caller's identity to call KMS and \
-                 hid the KMS failure behind `{}`; grant the KMS permission of that finding. The \
-                 key policy must also let IAM policies grant access (the default key policy \
-                 does)",
-                event_id.as_deref().unwrap_or("at the same time"),
-                finding.event_source,
-                finding.error_message.as_deref().unwrap_or(&finding.error_code),
-            );
-        }
+        let Some(kms_denial) = kms.iter().find(|kms_denial| kms_denial.explains(finding)) else {
+            continue;
+        };
+        finding.status = Status::Explained;
+        finding
+            .warnings
+            .retain(|warning| !warning.starts_with("AWS did not say"));
+        finding.explained_by = kms_denial.event_id.clone();
+        finding.remedy =
+            format!(
+            "explained by the KMS denial {}: {} used the caller's identity to call KMS and hid \
+             the KMS failure behind `{}`; grant the KMS permission of that finding. The key \
+             policy must also let IAM policies grant access (the default key policy does)",
+            kms_denial.event_id.as_deref().unwrap_or("at the same time"),
+            finding.event_source,
+            finding.error_message.as_deref().unwrap_or(&finding.error_code),
+        );
+    }
+}
+
+/// A KMS denial recorded for a call another service made with the caller's
+/// identity (`userIdentity.invokedBy`).
+struct ForwardedKmsDenial {
+    event_id: Option<String>,
+    time: Option<DateTime<Utc>>,
+    invoked_by: String,
+    /// The S3 object of the encryption context, for S3 calls.
+    s3_arn: Option<String>,
+    region: String,
+}
+
+impl ForwardedKmsDenial {
+    /// Returns true when this KMS denial is what failed `finding`: the same
+    /// service, region and object, within five seconds.
+    fn explains(&self, finding: &Finding) -> bool {
+        let close = match (self.time, finding.event_time) {
+            (Some(a), Some(b)) => (a - b).num_seconds().abs() <= 5,
+            _ => false,
+        };
+        let same_object = match &self.s3_arn {
+            Some(arn) => {
+                finding.requirements.is_empty()
+                    || finding
+                        .requirements
+                        .iter()
+                        .any(|r| r.resource == *arn || arn.starts_with(&format!("{}/", r.resource)))
+            }
+            None => true,
+        };
+        close
+            && self.invoked_by == finding.event_source
+            && same_object
+            && self.region == finding.region
     }
 }
 

@@ -20,14 +20,24 @@ pub fn build_statements(requirements: &[Requirement]) -> Vec<Statement> {
             .entry((requirement.action.clone(), requirement.conditions.clone()))
             .or_default()
             .insert(requirement.resource.clone());
-        let type_name = requirement.resource_type.clone().unwrap_or_else(|| "*".to_owned());
-        types.entry(requirement.resource.clone()).or_default().insert(type_name);
+        let type_name = requirement
+            .resource_type
+            .clone()
+            .unwrap_or_else(|| "*".to_owned());
+        types
+            .entry(requirement.resource.clone())
+            .or_default()
+            .insert(type_name);
     }
     // Step 2: actions that need exactly the same resources under the same
     // conditions share a statement.
-    let mut by_resources: BTreeMap<(BTreeSet<String>, Conditions), BTreeSet<String>> = BTreeMap::new();
+    let mut by_resources: BTreeMap<(BTreeSet<String>, Conditions), BTreeSet<String>> =
+        BTreeMap::new();
     for ((action, conditions), resources) in by_action {
-        by_resources.entry((resources, conditions)).or_default().insert(action);
+        by_resources
+            .entry((resources, conditions))
+            .or_default()
+            .insert(action);
     }
     let mut statements: Vec<Statement> = by_resources
         .into_iter()
@@ -74,9 +84,15 @@ pub fn to_condition_block(conditions: &Conditions) -> ConditionBlock {
 
 /// Derives a `Sid` from the services, resource types and conditions, such
 /// as `EcrRepository`, `IamRolePassedToEcsTasks` or `EcrAnyResource`.
-fn sid_for(actions: &BTreeSet<String>, resource_types: &BTreeSet<&str>, conditions: &Conditions) -> String {
-    let prefixes: BTreeSet<&str> =
-        actions.iter().filter_map(|action| action.split(':').next()).collect();
+fn sid_for(
+    actions: &BTreeSet<String>,
+    resource_types: &BTreeSet<&str>,
+    conditions: &Conditions,
+) -> String {
+    let prefixes: BTreeSet<&str> = actions
+        .iter()
+        .filter_map(|action| action.split(':').next())
+        .collect();
     let mut sid: String = prefixes.iter().map(|prefix| pascal_case(prefix)).collect();
     if resource_types.is_empty() || resource_types.iter().all(|t| *t == "*") {
         sid.push_str("AnyResource");
@@ -117,7 +133,11 @@ fn pascal_case(text: &str) -> String {
 
 fn make_sids_unique(statements: &mut [Statement]) {
     statements.sort_by(|a, b| {
-        (a.sid.as_deref(), a.actions(), a.resources()).cmp(&(b.sid.as_deref(), b.actions(), b.resources()))
+        (a.sid.as_deref(), a.actions(), a.resources()).cmp(&(
+            b.sid.as_deref(),
+            b.actions(),
+            b.resources(),
+        ))
     });
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for statement in statements.iter_mut() {
@@ -161,15 +181,26 @@ mod tests {
         assert_eq!(statements[0].sid.as_deref(), Some("EcrAnyResource"));
         assert_eq!(statements[0].actions(), ["ecr:GetAuthorizationToken"]);
         assert_eq!(statements[1].sid.as_deref(), Some("EcrRepository"));
-        assert_eq!(statements[1].actions(), ["ecr:InitiateLayerUpload", "ecr:PutImage"]);
+        assert_eq!(
+            statements[1].actions(),
+            ["ecr:InitiateLayerUpload", "ecr:PutImage"]
+        );
         assert_eq!(statements[1].resources(), [repo]);
     }
 
     #[test]
     fn different_resource_sets_stay_apart_with_unique_sids() {
         let statements = build_statements(&[
-            requirement("ecr:PutImage", "arn:aws:ecr:us-east-1:1:repository/a", Some("repository")),
-            requirement("ecr:BatchGetImage", "arn:aws:ecr:us-east-1:1:repository/b", Some("repository")),
+            requirement(
+                "ecr:PutImage",
+                "arn:aws:ecr:us-east-1:1:repository/a",
+                Some("repository"),
+            ),
+            requirement(
+                "ecr:BatchGetImage",
+                "arn:aws:ecr:us-east-1:1:repository/b",
+                Some("repository"),
+            ),
         ]);
         let sids: Vec<_> = statements.iter().map(|s| s.sid.clone().unwrap()).collect();
         assert_eq!(sids, ["EcrRepository", "EcrRepository2"]);

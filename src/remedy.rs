@@ -12,7 +12,12 @@ use crate::policy::{Effect, Statement, ValueList};
 /// Fills `remedy` (and `remedy_statement` where one applies) on a finding.
 pub fn fill(finding: &mut Finding, denial: &Denial) {
     let what = describe(finding);
-    let policy = denial.message.policy_arn.as_deref().map(|arn| format!(" (`{arn}`)")).unwrap_or_default();
+    let policy = denial
+        .message
+        .policy_arn
+        .as_deref()
+        .map(|arn| format!(" (`{arn}`)"))
+        .unwrap_or_default();
     finding.remedy = match finding.status {
         Status::NoPermissionNeeded => format!(
             "`{}` needs no IAM permission, so this denial is not about the role's policies",
@@ -31,8 +36,12 @@ pub fn fill(finding: &mut Finding, denial: &Denial) {
                 "a Deny statement in one of the role's identity policies{policy} matches {what}; \
                  an Allow cannot override it: narrow or remove that Deny"
             ),
-            (Cause::Scp, explicit) => scp_remedy(&what, &policy, explicit, "service control policy"),
-            (Cause::Rcp, explicit) => scp_remedy(&what, &policy, explicit, "resource control policy"),
+            (Cause::Scp, explicit) => {
+                scp_remedy(&what, &policy, explicit, "service control policy")
+            }
+            (Cause::Rcp, explicit) => {
+                scp_remedy(&what, &policy, explicit, "resource control policy")
+            }
             (Cause::PermissionsBoundary, explicit) => {
                 finding.remedy_statement = (!explicit).then(|| allow_statement(finding));
                 if explicit {
@@ -135,13 +144,28 @@ fn describe(finding: &Finding) -> String {
 }
 
 fn allow_statement(finding: &Finding) -> Statement {
-    let actions = finding.requirements.iter().map(|r| r.action.clone()).collect::<Vec<_>>();
-    let resources = finding.requirements.iter().map(|r| r.resource.clone()).collect::<Vec<_>>();
-    let mut actions = if actions.is_empty() { finding.action.iter().cloned().collect() } else { actions };
+    let actions = finding
+        .requirements
+        .iter()
+        .map(|r| r.action.clone())
+        .collect::<Vec<_>>();
+    let resources = finding
+        .requirements
+        .iter()
+        .map(|r| r.resource.clone())
+        .collect::<Vec<_>>();
+    let mut actions = if actions.is_empty() {
+        finding.action.iter().cloned().collect()
+    } else {
+        actions
+    };
     actions.sort();
     actions.dedup();
-    let mut resources =
-        if resources.is_empty() { finding.resource.iter().cloned().collect() } else { resources };
+    let mut resources = if resources.is_empty() {
+        finding.resource.iter().cloned().collect()
+    } else {
+        resources
+    };
     resources.sort();
     resources.dedup();
     Statement::allow(actions, resources)
@@ -167,7 +191,12 @@ fn resource_policy_statement(finding: &Finding) -> Statement {
         statement.resource = None;
     }
     // KMS key policies use "*" for the key they are attached to.
-    if finding.event_source.starts_with("kms.") || finding.action.as_deref().is_some_and(|a| a.starts_with("kms:")) {
+    if finding.event_source.starts_with("kms.")
+        || finding
+            .action
+            .as_deref()
+            .is_some_and(|a| a.starts_with("kms:"))
+    {
         statement.resource = Some(ValueList::from("*"));
     }
     statement.sid = Some("AllowTrailgrantRole".to_owned());

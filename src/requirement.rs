@@ -83,7 +83,10 @@ pub struct Derived {
 /// Derives what `denial` needs.
 pub fn derive(denial: &Denial, catalog: &Catalog) -> Derived {
     let record = &denial.record;
-    let mut derived = Derived { context: request_context(record), ..Derived::default() };
+    let mut derived = Derived {
+        context: request_context(record),
+        ..Derived::default()
+    };
     let (actions, action_source) = match resolve_actions(denial, catalog) {
         Ok(Some(found)) => found,
         Ok(None) => {
@@ -139,7 +142,7 @@ fn resolve_actions(denial: &Denial, catalog: &Catalog) -> Result<Option<Actions>
         request_parameters: record.request_parameters.as_ref(),
     };
     match catalog.resolve(key, None) {
-        Resolution::Actions { actions, rule } => {
+        Resolution::Actions { actions, rule, .. } => {
             let source = match rule {
                 ResolutionRule::ErrorMessage => ActionSource::ErrorMessage,
                 ResolutionRule::ExceptionTable => ActionSource::ExceptionTable,
@@ -147,10 +150,13 @@ fn resolve_actions(denial: &Denial, catalog: &Catalog) -> Result<Option<Actions>
                 ResolutionRule::EventSourceHost => ActionSource::EventSourceHost,
                 ResolutionRule::Naive | ResolutionRule::NoPermission => ActionSource::EventName,
             };
-            let names = actions.into_iter().map(|resolved| resolved.action).collect();
+            let names = actions
+                .into_iter()
+                .map(|resolved| resolved.action)
+                .collect();
             Ok(Some((names, source)))
         }
-        Resolution::NoPermission => Ok(None),
+        Resolution::NoPermission { .. } => Ok(None),
         Resolution::Unknown { reason } => Err(reason),
     }
 }
@@ -169,19 +175,27 @@ fn resources_for(
     if !action_ref.has_resource_types() {
         return vec![("*".to_owned(), None, ResourceSource::NoResourceType)];
     }
-    let built = catalog.build_resources(&action_ref, ArnContext { record: &denial.record });
-    let from_message = denial
-        .message
-        .resource
-        .as_deref()
-        .filter(|_| denial.message.action.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(action)));
+    let built = catalog.build_resources(&action_ref, ArnContext::new(&denial.record));
+    let from_message = denial.message.resource.as_deref().filter(|_| {
+        denial
+            .message
+            .action
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(action))
+    });
     if let Some(resource) = from_message {
         let arn = message_resource_arn(resource, &denial.record);
         // Prefer the event-built ARN when it is the same resource, because
         // it carries the escapes the message cannot show.
-        let same = built.iter().find(|b| unescape(&b.arn) == arn && b.unfilled.is_empty());
+        let same = built
+            .iter()
+            .find(|b| unescape(&b.arn) == arn && b.unfilled.is_empty());
         if let Some(same) = same {
-            return vec![(same.arn.clone(), same.resource_type.clone(), ResourceSource::ErrorMessage)];
+            return vec![(
+                same.arn.clone(),
+                same.resource_type.clone(),
+                ResourceSource::ErrorMessage,
+            )];
         }
         let escaped = escape_message_resource(&arn);
         let resource_type = resource_type_of(catalog, action, &escaped);
@@ -197,7 +211,11 @@ fn resources_for(
         if let Some(warning) = &resource.warning {
             warnings.push(warning.clone());
         }
-        let source = if resource.arn == "*" { ResourceSource::Unknown } else { ResourceSource::Event };
+        let source = if resource.arn == "*" {
+            ResourceSource::Unknown
+        } else {
+            ResourceSource::Event
+        };
         choices.push((resource.arn, resource.resource_type, source));
     }
     if choices.is_empty() {
@@ -230,7 +248,10 @@ fn encoded_hint(denial: &Denial) -> String {
 fn message_resource_arn(resource: &str, record: &Record) -> String {
     let mut words = resource.splitn(2, ' ');
     if let (Some(kind), Some(name)) = (words.next(), words.next()) {
-        if matches!(kind, "role" | "user" | "group" | "policy" | "instance-profile") {
+        if matches!(
+            kind,
+            "role" | "user" | "group" | "policy" | "instance-profile"
+        ) {
             let partition = record.partition().unwrap_or("aws");
             let account = record.account().unwrap_or("");
             return format!("arn:{partition}:iam::{account}:{kind}/{name}");
@@ -267,7 +288,9 @@ fn escape_message_resource(resource: &str) -> String {
 }
 
 fn unescape(arn: &str) -> String {
-    arn.replace("${*}", "*").replace("${?}", "?").replace("${$}", "$")
+    arn.replace("${*}", "*")
+        .replace("${?}", "?")
+        .replace("${$}", "$")
 }
 
 /// Finds which of the action's resource types `arn` is an instance of.
@@ -312,7 +335,10 @@ pub fn template_matches(template: &str, arn: &str) -> bool {
 const PASSED_TO_SERVICE: &[(&str, &str)] = &[
     ("ecs.amazonaws.com", "ecs-tasks.amazonaws.com"),
     ("lambda.amazonaws.com", "lambda.amazonaws.com"),
-    ("cloudformation.amazonaws.com", "cloudformation.amazonaws.com"),
+    (
+        "cloudformation.amazonaws.com",
+        "cloudformation.amazonaws.com",
+    ),
     ("ec2.amazonaws.com", "ec2.amazonaws.com"),
     ("autoscaling.amazonaws.com", "ec2.amazonaws.com"),
     ("states.amazonaws.com", "states.amazonaws.com"),
@@ -325,7 +351,10 @@ const PASSED_TO_SERVICE: &[(&str, &str)] = &[
     ("sagemaker.amazonaws.com", "sagemaker.amazonaws.com"),
     ("batch.amazonaws.com", "batch.amazonaws.com"),
     ("eks.amazonaws.com", "eks.amazonaws.com"),
-    ("elasticmapreduce.amazonaws.com", "elasticmapreduce.amazonaws.com"),
+    (
+        "elasticmapreduce.amazonaws.com",
+        "elasticmapreduce.amazonaws.com",
+    ),
     ("datapipeline.amazonaws.com", "datapipeline.amazonaws.com"),
     ("firehose.amazonaws.com", "firehose.amazonaws.com"),
     ("apigateway.amazonaws.com", "apigateway.amazonaws.com"),
@@ -335,7 +364,10 @@ const PASSED_TO_SERVICE: &[(&str, &str)] = &[
 /// Returns the service principal a role is passed to by a call to
 /// `event_source`, when known.
 pub fn passed_to_service(event_source: &str) -> Option<&'static str> {
-    PASSED_TO_SERVICE.iter().find(|(source, _)| *source == event_source).map(|(_, service)| *service)
+    PASSED_TO_SERVICE
+        .iter()
+        .find(|(source, _)| *source == event_source)
+        .map(|(_, service)| *service)
 }
 
 fn conditions_for(
@@ -347,7 +379,9 @@ fn conditions_for(
     if action == "iam:PassRole" {
         match passed_to_service(record.source()) {
             Some(service) => {
-                derived.context.insert("iam:passedtoservice".to_owned(), vec![service.to_owned()]);
+                derived
+                    .context
+                    .insert("iam:passedtoservice".to_owned(), vec![service.to_owned()]);
                 conditions.insert(
                     "StringEquals".to_owned(),
                     BTreeMap::from([("iam:PassedToService".to_owned(), vec![service.to_owned()])]),
@@ -361,7 +395,9 @@ fn conditions_for(
         }
     }
     if let Some(via) = kms_via_service(action, record) {
-        derived.context.insert("kms:viaservice".to_owned(), vec![via.clone()]);
+        derived
+            .context
+            .insert("kms:viaservice".to_owned(), vec![via.clone()]);
         conditions.insert(
             "StringEquals".to_owned(),
             BTreeMap::from([("kms:ViaService".to_owned(), vec![via])]),
@@ -384,7 +420,10 @@ fn kms_via_service(action: &str, record: &Record) -> Option<String> {
         .or(record.source_ip_address.as_deref())
         .filter(|value| value.ends_with(".amazonaws.com"))?;
     let service = caller.strip_suffix(".amazonaws.com")?;
-    let region = record.aws_region.as_deref().filter(|region| !region.is_empty())?;
+    let region = record
+        .aws_region
+        .as_deref()
+        .filter(|region| !region.is_empty())?;
     Some(format!("{service}.{region}.amazonaws.com"))
 }
 
@@ -424,7 +463,11 @@ pub fn request_context(record: &Record) -> BTreeMap<String, Vec<String>> {
         add_kms_context(record, &mut context);
     }
     if record.source().starts_with("s3.") {
-        for (param, key) in [("prefix", "s3:prefix"), ("delimiter", "s3:delimiter"), ("max-keys", "s3:max-keys")] {
+        for (param, key) in [
+            ("prefix", "s3:prefix"),
+            ("delimiter", "s3:delimiter"),
+            ("max-keys", "s3:max-keys"),
+        ] {
             if let Some(value) = record.request_str(param) {
                 context.insert(key.to_owned(), vec![value.to_owned()]);
             }
@@ -447,8 +490,14 @@ fn add_kms_context(record: &Record, context: &mut BTreeMap<String, Vec<String>>)
             }
         }
     }
-    if let Some(algorithm) = parameters.get("encryptionAlgorithm").and_then(|v| v.as_str()) {
-        context.insert("kms:encryptionalgorithm".to_owned(), vec![algorithm.to_owned()]);
+    if let Some(algorithm) = parameters
+        .get("encryptionAlgorithm")
+        .and_then(|v| v.as_str())
+    {
+        context.insert(
+            "kms:encryptionalgorithm".to_owned(),
+            vec![algorithm.to_owned()],
+        );
     }
 }
 
@@ -463,19 +512,32 @@ mod tests {
             escape_message_resource("arn:aws:ecr:us-east-1:1:repository/*"),
             "arn:aws:ecr:us-east-1:1:repository/*"
         );
-        assert_eq!(escape_message_resource("arn:aws:s3:::b/a*b?c${x}"), "arn:aws:s3:::b/a${*}b${?}c${$}{x}");
+        assert_eq!(
+            escape_message_resource("arn:aws:s3:::b/a*b?c${x}"),
+            "arn:aws:s3:::b/a${*}b${?}c${$}{x}"
+        );
     }
 
     #[test]
     fn templates_match_their_instances() {
-        let template = "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}";
-        assert!(template_matches(template, "arn:aws:ecs:us-east-1:1:service/c/s"));
-        assert!(!template_matches(template, "arn:aws:ecs:us-east-1:1:task/c/s"));
+        let template =
+            "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}";
+        assert!(template_matches(
+            template,
+            "arn:aws:ecs:us-east-1:1:service/c/s"
+        ));
+        assert!(!template_matches(
+            template,
+            "arn:aws:ecs:us-east-1:1:task/c/s"
+        ));
     }
 
     #[test]
     fn passed_to_service_for_ecs() {
-        assert_eq!(passed_to_service("ecs.amazonaws.com"), Some("ecs-tasks.amazonaws.com"));
+        assert_eq!(
+            passed_to_service("ecs.amazonaws.com"),
+            Some("ecs-tasks.amazonaws.com")
+        );
         assert_eq!(passed_to_service("example.amazonaws.com"), None);
     }
 }

@@ -1,6 +1,6 @@
 //! `trailgrant learn`: flags → a validated plan → scan → learn → render.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
+use trailgrant::policy::parse::{parse_file, ParseOptions, PolicyKind, PolicySet};
 use trailgrant::record::{parse_time, Record, RoleSelector};
 use trailgrant::render::Format;
 use trailgrant::source;
@@ -49,6 +50,22 @@ pub struct LearnArgs {
     #[arg(long, short, value_enum, value_name = "FORMAT")]
     pub output: Option<Format>,
 
+    /// The role's current policies, to diff against: policy documents or
+    /// AWS CLI output (`get-role-policy`, `get-policy-version`, `get-role`,
+    /// `get-account-authorization-details`). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Vec<PathBuf>,
+
+    /// The role's trust policy (a policy document, or `aws iam get-role`
+    /// output), to diagnose refused OIDC tokens.
+    #[arg(long, value_name = "FILE")]
+    pub trust_policy: Option<PathBuf>,
+
+    /// Update this `--policy` file in place with the smallest edit
+    /// (atomically; the original is kept as `FILE.bak`).
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+
     /// Take "now" from this time instead of the clock (for reproducible
     /// `--since` windows).
     #[arg(long, value_name = "TIME", env = "TRAILGRANT_NOW", hide = true)]
@@ -64,6 +81,7 @@ struct LearnPlan {
     inputs: Vec<PathBuf>,
     options: LearnOptions,
     format: Format,
+    write: Option<PathBuf>,
     layout: super::output::OutputArgs,
 }
 
@@ -80,9 +98,74 @@ impl LearnPlan {
         } else {
             Format::Json
         });
-        let layout = args.layout;
-        Ok(LearnPlan { inputs: args.events, options: LearnOptions { role, window }, format, layout })
+        let trust_policy = args
+            .trust_policy
+            .as_deref()
+            .map(read_trust_policy)
+            .transpose()?;
+        let current = read_current_policies(&args.policy, &args.role)?;
+        if current.is_none() && (format == Format::Diff || args.write.is_some()) {
+            bail!("`--output diff` and `--write` need the current policy: pass `--policy FILE`");
+        }
+        if let Some(write) = &args.write {
+            if !args.policy.iter().any(|path| path == write) {
+                bail!(
+                    "`--write {}` must name one of the `--policy` files",
+                    write.display()
+                );
+            }
+        }
+        Ok(LearnPlan {
+            inputs: args.events,
+            options: LearnOptions {
+                role,
+                window,
+                trust_policy,
+                current,
+            },
+            format,
+            write: args.write,
+            layout: args.layout,
+        })
     }
+}
+
+fn read_trust_policy(path: &Path) -> anyhow::Result<trailgrant::policy::PolicyDocument> {
+    let options = ParseOptions {
+        plain_kind: PolicyKind::Trust,
+        role: None,
+    };
+    let set = parse_file(path, &options)?;
+    let trust = set
+        .policies
+        .into_iter()
+        .find(|policy| policy.kind == PolicyKind::Trust);
+    match trust {
+        Some(policy) => Ok(policy.document),
+        None => bail!("`{}` holds no trust policy", path.display()),
+    }
+}
+
+fn read_current_policies(paths: &[PathBuf], role: &str) -> anyhow::Result<Option<PolicySet>> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let options = ParseOptions {
+        plain_kind: PolicyKind::Inline,
+        role: Some(role.to_owned()),
+    };
+    let mut set = PolicySet::default();
+    for path in paths {
+        set.extend(parse_file(path, &options)?);
+    }
+    for unresolved in &set.unresolved {
+        eprintln!(
+            "trailgrant: warning: `{}` references `{}`, whose document is not in the input; \
+             pass it with another `--policy`",
+            unresolved.source, unresolved.arn
+        );
+    }
+    Ok(Some(set))
 }
 
 fn window_from(args: &LearnArgs, clock: &dyn Clock) -> anyhow::Result<Window> {
@@ -92,10 +175,21 @@ fn window_from(args: &LearnArgs, clock: &dyn Clock) -> anyhow::Result<Window> {
         let duration = chrono::Duration::from_std(duration)
             .with_context(|| format!("`--since` duration `{since}` is too long"))?;
         let now = clock.now();
-        return Ok(Window { start: Some(now - duration), end: Some(now) });
+        return Ok(Window {
+            start: Some(now - duration),
+            end: Some(now),
+        });
     }
-    let start = args.start.as_deref().map(|t| parse_cli_time(t, "--start")).transpose()?;
-    let end = args.end.as_deref().map(|t| parse_cli_time(t, "--end")).transpose()?;
+    let start = args
+        .start
+        .as_deref()
+        .map(|t| parse_cli_time(t, "--start"))
+        .transpose()?;
+    let end = args
+        .end
+        .as_deref()
+        .map(|t| parse_cli_time(t, "--end"))
+        .transpose()?;
     if let (Some(start), Some(end)) = (start, end) {
         if start > end {
             bail!("`--start` {start} is after `--end` {end}");
@@ -131,12 +225,18 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
     });
     for problem in &scan.problems {
         match problem.index {
-            Some(index) => eprintln!("trailgrant: {}: record {index}: {}", problem.path, problem.message),
+            Some(index) => eprintln!(
+                "trailgrant: {}: record {index}: {}",
+                problem.path, problem.message
+            ),
             None => eprintln!("trailgrant: {}: {}", problem.path, problem.message),
         }
     }
     let records = collected.into_inner().unwrap_or_default();
     let mut report = learn::learn(records, catalog, &plan.options);
+    if let Some(path) = &plan.write {
+        write_policy_file(path, &report)?;
+    }
     let mut stdout = std::io::stdout().lock();
     if let Err(error) = super::output::write(&mut report, plan.format, &plan.layout, &mut stdout) {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
@@ -163,3 +263,44 @@ fn exit_for(report: &learn::Report, scan: &source::ScanReport) -> Exit {
     }
 }
 
+/// Replaces `path` with its edited document: the new text goes to a
+/// temporary file in the same folder, the original is copied to
+/// `PATH.bak`, then the temporary file is renamed over `path`.
+fn write_policy_file(path: &Path, report: &learn::Report) -> anyhow::Result<()> {
+    let source = path.to_string_lossy();
+    let Some(edited) = report.diff.as_ref().and_then(|diff| {
+        diff.documents
+            .iter()
+            .find(|document| document.source == source)
+    }) else {
+        bail!("`{}` was not read as a policy document", path.display());
+    };
+    if edited.before == edited.after {
+        eprintln!("trailgrant: `{}` needs no change", path.display());
+        return Ok(());
+    }
+    let backup = PathBuf::from(format!("{}.bak", path.display()));
+    std::fs::copy(path, &backup)
+        .with_context(|| format!("failed to keep a backup `{}`", backup.display()))?;
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut temporary = tempfile::NamedTempFile::new_in(folder).with_context(|| {
+        format!(
+            "failed to create a temporary file in `{}`",
+            folder.display()
+        )
+    })?;
+    temporary.write_all(trailgrant::diff::pretty(&edited.after).as_bytes())?;
+    temporary.as_file().sync_all()?;
+    temporary
+        .persist(path)
+        .with_context(|| format!("failed to replace `{}`", path.display()))?;
+    eprintln!(
+        "trailgrant: updated `{}` (backup in `{}`)",
+        path.display(),
+        backup.display()
+    );
+    Ok(())
+}

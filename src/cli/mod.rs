@@ -34,7 +34,7 @@ pub struct Cli {
 pub enum Command {
     /// Read CloudTrail events and print the minimal statements that would
     /// have allowed the role's denied calls.
-    Learn(learn::LearnArgs),
+    Learn(Box<learn::LearnArgs>),
     /// Look up an action or show how an event resolves to actions.
     Catalog(catalog::CatalogArgs),
 }
@@ -44,14 +44,18 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let code = if error.use_stderr() { Exit::Error } else { Exit::NoDenials };
+            let code = if error.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::NoDenials
+            };
             let _ = error.print();
             return code.into();
         }
     };
     init_logging(cli.verbose);
     let result = match cli.command {
-        Command::Learn(args) => learn::run(args, cli.catalog.as_deref()),
+        Command::Learn(args) => learn::run(*args, cli.catalog.as_deref()),
         Command::Catalog(args) => catalog::run(args, cli.catalog.as_deref()),
     };
     match result {
@@ -65,7 +69,9 @@ pub fn main() -> ExitCode {
 
 /// Returns the catalog to use: the file given with `--catalog`, else the one
 /// `trailgrant catalog refresh` wrote, else the embedded one.
-pub fn load_catalog(path: Option<&std::path::Path>) -> anyhow::Result<&'static trailgrant::catalog::Catalog> {
+pub fn load_catalog(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<&'static trailgrant::catalog::Catalog> {
     use anyhow::Context;
     if let Some(path) = path {
         let catalog = trailgrant::catalog::Catalog::load(path)

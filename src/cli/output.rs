@@ -1,5 +1,5 @@
 //! Output flags shared by the commands that print a report: the policy
-//! layout (`--policy-kind`, `--split-policies`) and the GitHub Actions step
+//! layout (`--policy-type`, `--split-policies`) and the GitHub Actions step
 //! summary (`--summary`).
 
 use std::ffi::OsString;
@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use std::path::Path;
 
 use trailgrant::learn::Report;
-use trailgrant::render::{self, markdown, size, Format, PolicyKind, RenderOptions};
+use trailgrant::render::{self, markdown, size, Format, PolicyType, RenderOptions};
 
 /// How the statements are laid out, and where else the report goes.
 #[derive(Debug, Clone, clap::Args)]
@@ -17,12 +17,12 @@ pub struct OutputArgs {
     /// of them together may take 10,240 characters) or `managed` policies
     /// (6,144 characters each). Sets the size limit checked and the shape
     /// of `--output cloudformation`.
-    #[arg(long, value_enum, value_name = "KIND", default_value_t = PolicyKind::Inline)]
-    pub policy_kind: PolicyKind,
+    #[arg(long, value_enum, value_name = "KIND", default_value_t = PolicyType::Inline)]
+    pub policy_type: PolicyType,
 
     /// Split the statements into several policies of at most MAX_CHARS
     /// characters each, whitespace excluded (IAM's way of counting). Without
-    /// a value, the limit of `--policy-kind`: 6144 for managed, 10240 for
+    /// a value, the limit of `--policy-type`: 6144 for managed, 10240 for
     /// inline.
     #[arg(
         long,
@@ -44,10 +44,10 @@ impl OutputArgs {
     pub fn render_options(&self) -> RenderOptions {
         let split_at = self.split_policies.map(|limit| match limit {
             Some(chars) => usize::try_from(chars).unwrap_or(usize::MAX),
-            None => size::document_limit(self.policy_kind),
+            None => size::document_limit(self.policy_type),
         });
         RenderOptions {
-            policy_kind: self.policy_kind,
+            policy_type: self.policy_type,
             split_at,
         }
     }

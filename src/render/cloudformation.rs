@@ -1,6 +1,6 @@
 //! CloudFormation: the statements as a YAML snippet, either a `Policies`
-//! entry for an `AWS::IAM::Role` (`--policy-kind inline`, the default) or
-//! `AWS::IAM::ManagedPolicy` resources (`--policy-kind managed`).
+//! entry for an `AWS::IAM::Role` (`--policy-type inline`, the default) or
+//! `AWS::IAM::ManagedPolicy` resources (`--policy-type managed`).
 //!
 //! The policy document is written as YAML block mappings with the same keys
 //! and values as the JSON policy. A string stays plain only when YAML cannot
@@ -15,17 +15,17 @@ use serde_json::Value;
 use crate::learn::Report;
 use crate::policy::PolicyDocument;
 
-use super::{is_display_unsafe, policy_name, PolicyKind, RenderOptions};
+use super::{is_display_unsafe, policy_name, PolicyType, RenderOptions};
 
-/// Writes the snippet for `options.policy_kind`.
+/// Writes the snippet for `options.policy_type`.
 pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> io::Result<()> {
     if report.policy.statements.is_empty() {
         return writeln!(out, "# No statement to add to the role.");
     }
     let documents = options.documents(&report.policy);
     let mut lines = Vec::new();
-    match options.policy_kind {
-        PolicyKind::Inline => {
+    match options.policy_type {
+        PolicyType::Inline => {
             writeln!(out, "# Add under Properties of the AWS::IAM::Role (merge with an existing Policies list):")?;
             lines.push("Policies:".to_owned());
             for (index, document) in documents.iter().enumerate() {
@@ -38,7 +38,7 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
                 lines.extend(entry);
             }
         }
-        PolicyKind::Managed => {
+        PolicyType::Managed => {
             writeln!(
                 out,
                 "# Add under Resources of the template, and attach each policy to the role by"

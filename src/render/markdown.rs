@@ -1,6 +1,7 @@
 //! Markdown: the report for a GitHub Actions step summary
 //! (`$GITHUB_STEP_SUMMARY`): a table of the denied calls with cause, status
-//! and remedy, the statements to add in a fenced JSON block, the changes
+//! and remedy, the statements to add in a fenced JSON block, the edit of the
+//! current policies as a fenced diff, the trust-policy findings, the changes
 //! that belong outside the role, and the warnings.
 //!
 //! Every event-derived text in the table and the lists goes through
@@ -64,6 +65,8 @@ fn report_markdown(report: &Report, options: &RenderOptions, row_limit: Option<u
         findings_table(&report.findings, row_limit, &mut md);
     }
     statements_section(report, options, &mut md);
+    diff_section(report, &mut md);
+    trust_section(report, &mut md);
     outside_section(&report.findings, &mut md);
     warnings_section(report, &mut md);
     md
@@ -191,6 +194,39 @@ fn document_text(document: &PolicyDocument) -> String {
     serde_json::to_string_pretty(document).unwrap_or_default()
 }
 
+fn diff_section(report: &Report, md: &mut String) {
+    let Some(diff) = &report.diff else {
+        return;
+    };
+    let unified = crate::diff::unified(diff, false);
+    if unified.is_empty() {
+        return;
+    }
+    md.push_str("### Changes to the current policies\n\n");
+    fenced("diff", unified.trim_end(), md);
+}
+
+fn trust_section(report: &Report, md: &mut String) {
+    if report.trust.is_empty() {
+        return;
+    }
+    md.push_str("### Trust policy\n\n");
+    for finding in &report.trust {
+        let _ = writeln!(md, "{}\n", markdown_safe(&finding.explanation));
+        if let Some(statement) = &finding.proposed_statement {
+            let index = finding
+                .statement_index
+                .map_or(String::new(), |i| format!(" (statement {i})"));
+            let _ = writeln!(md, "Edited trust statement{index}:\n");
+            fenced(
+                "json",
+                &serde_json::to_string_pretty(statement).unwrap_or_default(),
+                md,
+            );
+        }
+    }
+}
+
 fn outside_section(findings: &[Finding], md: &mut String) {
     let outside: Vec<(usize, &Finding)> = findings
         .iter()
@@ -238,12 +274,19 @@ fn warnings_section(report: &Report, md: &mut String) {
     md.push('\n');
 }
 
-/// Appends a fenced `json` block whose fence is longer than any run of
-/// backticks in `json`, so no value can close it early.
+/// Appends a fenced `json` block.
 fn fenced_json(json: &str, md: &mut String) {
-    let longest_run = json.split(|ch| ch != '`').map(str::len).max().unwrap_or(0);
+    fenced("json", json, md);
+}
+
+/// Appends a fenced block whose fence is longer than any run of backticks
+/// in `text`, so no value can close it early. `text` is JSON or a diff of
+/// JSON, so [`json_inert`] keeps it valid while escaping what would
+/// rewrite the page.
+fn fenced(language: &str, text: &str, md: &mut String) {
+    let longest_run = text.split(|ch| ch != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat((longest_run + 1).max(3));
-    let _ = writeln!(md, "{fence}json\n{}\n{fence}\n", json_inert(json));
+    let _ = writeln!(md, "{fence}{language}\n{}\n{fence}\n", json_inert(text));
 }
 
 #[cfg(test)]

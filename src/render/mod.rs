@@ -2,7 +2,8 @@
 //! same in-memory [`Report`] and writes to any `io::Write`; none re-parses
 //! another's output.
 //!
-//! Machine output is [`json`] and [`policy`]; the human report is [`text`];
+//! Machine output is [`json`] and [`policy`]; the human report is [`text`],
+//! and [`diff`] the edit of the role's current policies;
 //! [`terraform`], [`cdk`] and [`cloudformation`] write the statements in the
 //! languages users keep their roles in; [`markdown`] is the report for a
 //! GitHub Actions step summary. [`size`] checks the documents against IAM's
@@ -34,13 +35,15 @@ pub enum Format {
     Json,
     /// The IAM policy document of the statements to add, alone.
     Policy,
+    /// A unified diff of the current policy documents and the edited ones.
+    Diff,
     /// A Terraform `aws_iam_policy_document` data source.
     Terraform,
     /// AWS CDK `iam.PolicyStatement`s in TypeScript.
     Cdk,
     /// AWS CDK `iam.PolicyStatement`s in Python.
     CdkPython,
-    /// A CloudFormation YAML snippet (see `--policy-kind`).
+    /// A CloudFormation YAML snippet (see `--policy-type`).
     #[value(name = "cloudformation")]
     CloudFormation,
     /// A Markdown report for a GitHub Actions step summary.
@@ -50,7 +53,7 @@ pub enum Format {
 /// Where the proposed statements are meant to live, which sets the size
 /// quota they are checked against and the CloudFormation shape.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
-pub enum PolicyKind {
+pub enum PolicyType {
     /// Inline policies embedded in the role: all of a role's inline policies
     /// together may take 10,240 characters.
     #[default]
@@ -64,7 +67,7 @@ pub enum PolicyKind {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RenderOptions {
     /// Where the statements are meant to live.
-    pub policy_kind: PolicyKind,
+    pub policy_type: PolicyType,
     /// Split the statements into several documents of at most this many
     /// characters each (whitespace excluded); `None` keeps one document.
     pub split_at: Option<usize>,
@@ -105,11 +108,20 @@ pub fn render_with(
         Format::Text => text::write(report, options, out),
         Format::Json => json::write_report(report, options, out),
         Format::Policy => json::write_policies(report, options, out),
+        Format::Diff => diff(report, out, false),
         Format::Terraform => terraform::write(report, options, out),
         Format::Cdk => cdk::write(report, options, cdk::Language::TypeScript, out),
         Format::CdkPython => cdk::write(report, options, cdk::Language::Python, out),
         Format::CloudFormation => cloudformation::write(report, options, out),
         Format::Markdown => markdown::write(report, options, out),
+    }
+}
+
+/// Writes the unified diff of the edited documents, colored when `color`.
+pub fn diff(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
+    match &report.diff {
+        Some(diff) => out.write_all(crate::diff::unified(diff, color).as_bytes()),
+        None => Ok(()),
     }
 }
 

@@ -8,7 +8,7 @@
 
 use crate::policy::{PolicyDocument, Statement};
 
-use super::{PolicyKind, RenderOptions};
+use super::{PolicyType, RenderOptions};
 
 /// Characters all inline policies of one role may take together.
 pub const INLINE_ROLE_TOTAL: usize = 10_240;
@@ -37,10 +37,10 @@ fn non_whitespace_chars(text: &str) -> usize {
 
 /// Returns the per-document limit of `kind`, the default of
 /// `--split-policies`.
-pub fn document_limit(kind: PolicyKind) -> usize {
+pub fn document_limit(kind: PolicyType) -> usize {
     match kind {
-        PolicyKind::Inline => INLINE_ROLE_TOTAL,
-        PolicyKind::Managed => MANAGED_POLICY,
+        PolicyType::Inline => INLINE_ROLE_TOTAL,
+        PolicyType::Managed => MANAGED_POLICY,
     }
 }
 
@@ -84,7 +84,7 @@ pub fn split(policy: &PolicyDocument, limit: usize) -> Vec<PolicyDocument> {
 }
 
 /// Returns a warning for each IAM size quota the documents would exceed as
-/// `options.policy_kind` policies. Inline sizes are compared with the
+/// `options.policy_type` policies. Inline sizes are compared with the
 /// role's whole quota, so the role's existing inline policies make the real
 /// margin smaller than these warnings assume.
 pub fn warnings(documents: &[PolicyDocument], options: &RenderOptions) -> Vec<String> {
@@ -93,9 +93,9 @@ pub fn warnings(documents: &[PolicyDocument], options: &RenderOptions) -> Vec<St
         .filter(|document| !document.statements.is_empty())
         .map(policy_size)
         .collect();
-    match options.policy_kind {
-        PolicyKind::Inline => inline_warnings(&sizes),
-        PolicyKind::Managed => managed_warnings(documents, &sizes, options),
+    match options.policy_type {
+        PolicyType::Inline => inline_warnings(&sizes),
+        PolicyType::Managed => managed_warnings(documents, &sizes, options),
     }
 }
 
@@ -112,7 +112,7 @@ fn inline_warnings(sizes: &[usize]) -> Vec<String> {
     vec![format!(
         "{what} {total} characters without whitespace, over the {INLINE_ROLE_TOTAL} IAM allows \
          for all inline policies of a role together; attach them as managed policies instead \
-         (`--policy-kind managed --split-policies`)"
+         (`--policy-type managed --split-policies`)"
     )]
 }
 
@@ -242,7 +242,7 @@ mod tests {
             format!(
                 "the proposed inline policy takes {size} characters without whitespace, over the \
                  10240 IAM allows for all inline policies of a role together; attach them as \
-                 managed policies instead (`--policy-kind managed --split-policies`)"
+                 managed policies instead (`--policy-type managed --split-policies`)"
             )
         );
     }
@@ -251,12 +251,12 @@ mod tests {
     fn managed_fits_after_split() {
         let policy = document((0..6).map(|i| statement(&format!("S{i}"), 40)).collect());
         let unsplit = RenderOptions {
-            policy_kind: PolicyKind::Managed,
+            policy_type: PolicyType::Managed,
             split_at: None,
         };
         assert_eq!(warnings(std::slice::from_ref(&policy), &unsplit).len(), 1);
         let split_options = RenderOptions {
-            policy_kind: PolicyKind::Managed,
+            policy_type: PolicyType::Managed,
             split_at: Some(MANAGED_POLICY),
         };
         assert_eq!(
@@ -269,7 +269,7 @@ mod tests {
     fn oversized_statement_is_named() {
         let policy = document(vec![statement("Huge", 200)]);
         let options = RenderOptions {
-            policy_kind: PolicyKind::Managed,
+            policy_type: PolicyType::Managed,
             split_at: Some(MANAGED_POLICY),
         };
         let warnings = warnings(&options.documents(&policy), &options);

@@ -1,5 +1,5 @@
-//! The human report: one block per finding, the warnings, then the
-//! statements to add.
+//! The human report: one block per finding, the trust-policy findings, the
+//! warnings, then the statements to add.
 
 use std::io::{self, Write};
 
@@ -30,6 +30,18 @@ pub(super) fn write(
     }
     for (number, finding) in report.findings.iter().enumerate() {
         text_finding(number + 1, finding, out)?;
+    }
+    for finding in &report.trust {
+        writeln!(out, "Trust policy: {}", terminal_safe(&finding.explanation))?;
+        if let Some(statement) = &finding.proposed_statement {
+            let index = finding
+                .statement_index
+                .map_or(String::new(), |i| format!(" (statement {i})"));
+            writeln!(out, "Edited trust statement{index}:")?;
+            let text = serde_json::to_string_pretty(statement).map_err(io::Error::other)?;
+            writeln!(out, "{}", json_inert(&text))?;
+        }
+        writeln!(out)?;
     }
     for warning in &report.warnings {
         writeln!(out, "warning: {}", terminal_safe(warning))?;

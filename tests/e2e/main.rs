@@ -1,14 +1,18 @@
-//! End-to-end tests: the real binary and the library's public pipeline on
-//! the scenario fixtures under `fixtures/`, checked by the tools of each
-//! ecosystem the output is meant for.
+//! End-to-end and cross-checking tests: the real `trailgrant` binary on the
+//! fixtures, in one test binary with a module per topic to keep build size
+//! down.
 
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    reason = "test helpers fail the test at the first unexpected value"
+    reason = "test helpers report failures by panicking"
 )]
 
+mod acceptance;
+mod learn;
+mod policy_oracle;
 mod render;
+mod samples;
 mod support;

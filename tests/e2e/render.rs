@@ -5,7 +5,7 @@
 mod tools;
 
 use trailgrant::learn::Report;
-use trailgrant::render::{render_with, Format, PolicyKind, RenderOptions};
+use trailgrant::render::{render_with, Format, PolicyType, RenderOptions};
 
 use crate::support::{scenario_report, DEPLOY_ROLE};
 
@@ -68,7 +68,7 @@ fn escapes_scenario_in_every_format() {
 #[test]
 fn split_managed_policies_in_every_format() {
     let options = RenderOptions {
-        policy_kind: PolicyKind::Managed,
+        policy_type: PolicyType::Managed,
         split_at: Some(400),
     };
     snapshot_all("ecr-ecs-deploy", &deploy_report(), &options, "-split");

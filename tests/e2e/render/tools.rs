@@ -9,7 +9,7 @@ use std::path::Path;
 use serde_json::{json, Value};
 use trailgrant::learn::Report;
 use trailgrant::policy::{PolicyDocument, Statement};
-use trailgrant::render::{Format, PolicyKind, RenderOptions};
+use trailgrant::render::{Format, PolicyType, RenderOptions};
 
 use super::{deploy_report, escapes_report, rendered};
 use crate::support::tools::{
@@ -234,7 +234,7 @@ fn terraform_split_names_each_document() {
     let dir = tempfile::tempdir().unwrap();
     let report = deploy_report();
     let options = RenderOptions {
-        policy_kind: PolicyKind::Managed,
+        policy_type: PolicyType::Managed,
         split_at: Some(400),
     };
     let documents = options.documents(&report.policy);
@@ -297,7 +297,7 @@ fn cdk_typescript_type_checks() {
     // aws-cdk-lib resolves from tests/tools/node_modules.
     let base = tempfile::tempdir_in(tools_dir()).unwrap();
     let split = RenderOptions {
-        policy_kind: PolicyKind::Managed,
+        policy_type: PolicyType::Managed,
         split_at: Some(400),
     };
     let mut projects = Vec::new();
@@ -435,9 +435,9 @@ fn cloudformation_template(snippet: &str, options: &RenderOptions, policies: usi
          Version: \"2012-10-17\"\n        Statement:\n          - Effect: Allow\n            Principal:\n              \
          Service: ecs-tasks.amazonaws.com\n            Action: sts:AssumeRole\n",
     );
-    let indent = match options.policy_kind {
-        PolicyKind::Inline => "      ",
-        PolicyKind::Managed => {
+    let indent = match options.policy_type {
+        PolicyType::Inline => "      ",
+        PolicyType::Managed => {
             template.push_str("      ManagedPolicyArns:\n");
             for number in 1..=policies {
                 let id = if options.is_split() {
@@ -464,14 +464,14 @@ fn cloudformation_layouts() -> Vec<(&'static str, RenderOptions)> {
         (
             "managed",
             RenderOptions {
-                policy_kind: PolicyKind::Managed,
+                policy_type: PolicyType::Managed,
                 split_at: None,
             },
         ),
         (
             "managed-split",
             RenderOptions {
-                policy_kind: PolicyKind::Managed,
+                policy_type: PolicyType::Managed,
                 split_at: Some(400),
             },
         ),
@@ -519,14 +519,14 @@ fn cloudformation_yaml_reads_back_as_policy() {
                 "yaml",
             ))
             .unwrap();
-            let read: Vec<Value> = match options.policy_kind {
-                PolicyKind::Inline => parsed["Policies"]
+            let read: Vec<Value> = match options.policy_type {
+                PolicyType::Inline => parsed["Policies"]
                     .as_array()
                     .unwrap()
                     .iter()
                     .map(|p| p["PolicyDocument"].clone())
                     .collect(),
-                PolicyKind::Managed => parsed
+                PolicyType::Managed => parsed
                     .as_object()
                     .unwrap()
                     .values()
