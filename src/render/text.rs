@@ -125,6 +125,9 @@ fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Re
         let text = serde_json::to_string(statement).unwrap_or_default();
         writeln!(out, "   put there {}", json_inert(&text))?;
     }
+    for note in &finding.notes {
+        writeln!(out, "   note      {}", terminal_safe(note))?;
+    }
     for warning in &finding.warnings {
         writeln!(out, "   warning   {}", terminal_safe(warning))?;
     }
