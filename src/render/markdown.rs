@@ -2,7 +2,7 @@
 //! (`$GITHUB_STEP_SUMMARY`): a table of the denied calls with cause, status
 //! and remedy, the statements to add in a fenced JSON block, the edit of the
 //! current policies as a fenced diff, the trust-policy findings, the changes
-//! that belong outside the role, and the warnings.
+//! that belong outside the role, the notes and the warnings.
 //!
 //! Every event-derived text in the table and the lists goes through
 //! [`markdown_safe`]; code blocks carry JSON whose strings cannot end the
@@ -68,6 +68,7 @@ fn report_markdown(report: &Report, options: &RenderOptions, row_limit: Option<u
     diff_section(report, &mut md);
     trust_section(report, &mut md);
     outside_section(&report.findings, &mut md);
+    notes_section(&report.findings, &mut md);
     warnings_section(report, &mut md);
     md
 }
@@ -252,6 +253,28 @@ fn outside_section(findings: &[Finding], md: &mut String) {
             );
         }
     }
+}
+
+fn notes_section(findings: &[Finding], md: &mut String) {
+    let notes: Vec<String> = findings
+        .iter()
+        .enumerate()
+        .flat_map(|(index, finding)| {
+            let number = index + 1;
+            finding
+                .notes
+                .iter()
+                .map(move |note| format!("- finding {number}: {}", markdown_safe(note)))
+        })
+        .collect();
+    if notes.is_empty() {
+        return;
+    }
+    md.push_str("### Notes\n\n");
+    for note in notes {
+        let _ = writeln!(md, "{note}");
+    }
+    md.push('\n');
 }
 
 fn warnings_section(report: &Report, md: &mut String) {

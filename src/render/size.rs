@@ -6,7 +6,7 @@
 //! ("IAM and AWS STS quotas", IAM User Guide). A role has 10 managed policy
 //! slots by default, 20 with a quota increase.
 
-use crate::policy::{PolicyDocument, Statement};
+use crate::policy::{PolicyDocument, Statement, ValueList};
 
 use super::{PolicyType, RenderOptions};
 
@@ -45,30 +45,37 @@ pub fn document_limit(kind: PolicyType) -> usize {
 }
 
 /// Splits the statements of `policy` into documents of at most `limit`
-/// characters each (whitespace excluded). Each statement goes into the first
+/// characters each (whitespace excluded). A statement too large for a
+/// document of its own is first cut into statements with the same effect,
+/// actions and conditions over parts of its `Resource` list, which together
+/// allow exactly what it allowed. Each statement then goes into the first
 /// document it fits in, so the documents keep the statements' order and the
-/// result is the same for the same input. A statement larger than `limit` on
-/// its own gets a document of its own, which [`warnings`] then reports.
+/// result is the same for the same input. A statement that still does not
+/// fit gets a document of its own, which [`warnings`] then reports.
 pub fn split(policy: &PolicyDocument, limit: usize) -> Vec<PolicyDocument> {
     let empty = PolicyDocument {
         statements: Vec::new(),
         ..policy.clone()
     };
     let mut documents: Vec<(PolicyDocument, usize)> = Vec::new();
-    for statement in &policy.statements {
-        let added = statement_size(statement);
+    for statement in policy
+        .statements
+        .iter()
+        .flat_map(|s| pieces(s, &empty, limit))
+    {
+        let added = statement_size(&statement);
         // A statement after the first also adds the comma that separates it.
         let fitting = documents
             .iter_mut()
             .find(|(_, size)| *size + 1 + added <= limit);
         match fitting {
             Some((document, size)) => {
-                document.statements.push(statement.clone());
+                document.statements.push(statement);
                 *size += 1 + added;
             }
             None => {
                 let mut document = empty.clone();
-                document.statements.push(statement.clone());
+                document.statements.push(statement);
                 let size = policy_size(&document);
                 documents.push((document, size));
             }
@@ -80,6 +87,47 @@ pub fn split(policy: &PolicyDocument, limit: usize) -> Vec<PolicyDocument> {
     documents
         .into_iter()
         .map(|(document, _)| document)
+        .collect()
+}
+
+/// Returns `statement` cut into statements over consecutive parts of its
+/// `Resource` list, each small enough for a document of its own, with
+/// `Part1`, `Part2` … appended to the `Sid`. A statement that fits, or has
+/// one resource, or uses `NotResource`, comes back whole.
+fn pieces(statement: &Statement, empty: &PolicyDocument, limit: usize) -> Vec<Statement> {
+    let alone = |candidate: &Statement| {
+        let mut document = empty.clone();
+        document.statements.push(candidate.clone());
+        policy_size(&document)
+    };
+    let resources = match &statement.resource {
+        Some(list) if list.values().len() > 1 && alone(statement) > limit => list.values(),
+        _ => return vec![statement.clone()],
+    };
+    let with_resources = |values: &[String]| Statement {
+        resource: Some(ValueList::from(values.to_vec())),
+        ..statement.clone()
+    };
+    let mut parts: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    for resource in resources {
+        current.push(resource.clone());
+        if current.len() > 1 && alone(&with_resources(&current)) > limit {
+            current.pop();
+            parts.push(std::mem::replace(&mut current, vec![resource.clone()]));
+        }
+    }
+    parts.push(current);
+    parts
+        .iter()
+        .enumerate()
+        .map(|(index, values)| Statement {
+            sid: statement
+                .sid
+                .as_ref()
+                .map(|sid| format!("{sid}Part{}", index + 1)),
+            ..with_resources(values)
+        })
         .collect()
 }
 
@@ -232,7 +280,7 @@ mod tests {
 
     #[test]
     fn inline_total_over_quota_warns() {
-        let policy = document((0..6).map(|i| statement(&format!("S{i}"), 40)).collect());
+        let policy = document((0..8).map(|i| statement(&format!("S{i}"), 40)).collect());
         let options = RenderOptions::default();
         let warnings = warnings(std::slice::from_ref(&policy), &options);
         assert_eq!(warnings.len(), 1);
@@ -266,8 +314,33 @@ mod tests {
     }
 
     #[test]
+    fn long_resource_lists_are_cut_into_parts() {
+        let policy = document(vec![statement("Objects", 200)]);
+        let documents = split(&policy, MANAGED_POLICY);
+        assert!(documents.len() > 1);
+        let mut resources = Vec::new();
+        for (index, piece) in documents.iter().enumerate() {
+            assert!(policy_size(piece) <= MANAGED_POLICY);
+            assert_eq!(piece.statements.len(), 1);
+            let part = &piece.statements[0];
+            assert_eq!(
+                part.sid.as_deref(),
+                Some(format!("ObjectsPart{}", index + 1).as_str())
+            );
+            assert_eq!(part.actions(), ["s3:GetObject"]);
+            resources.extend(part.resources().to_vec());
+        }
+        assert_eq!(resources, policy.statements[0].resources());
+    }
+
+    #[test]
     fn oversized_statement_is_named() {
-        let policy = document(vec![statement("Huge", 200)]);
+        let actions = (0..400)
+            .map(|index| format!("s3:GetObjectNumber{index:04}"))
+            .collect();
+        let mut huge = Statement::allow(actions, vec!["*".to_owned()]);
+        huge.sid = Some("Huge".to_owned());
+        let policy = document(vec![huge]);
         let options = RenderOptions {
             policy_type: PolicyType::Managed,
             split_at: Some(MANAGED_POLICY),

@@ -2,12 +2,13 @@
 //! tools of each ecosystem (tsc, cfn-lint, parliament, an HCL parser)
 //! reading what trailgrant wrote.
 
+mod cli;
 mod tools;
 
 use trailgrant::learn::Report;
 use trailgrant::render::{render_with, Format, PolicyType, RenderOptions};
 
-use crate::support::{scenario_report, DEPLOY_ROLE};
+use crate::support::{scenario_report, ROLE};
 
 const FORMATS: &[(Format, &str)] = &[
     (Format::Text, "text"),
@@ -29,13 +30,13 @@ pub fn rendered(report: &Report, format: Format, options: &RenderOptions) -> Str
 
 /// The motivating scenario: an ECR push and an ECS deploy.
 pub fn deploy_report() -> Report {
-    scenario_report("ecr-ecs-deploy", DEPLOY_ROLE)
+    scenario_report("ecr-ecs-deploy", ROLE)
 }
 
 /// Resources with `$`, `*`, `?` and `${…}`, conditions, Markdown-hostile
 /// text and causes outside the role.
 pub fn escapes_report() -> Report {
-    scenario_report("render-escapes", DEPLOY_ROLE)
+    scenario_report("render-escapes", ROLE)
 }
 
 fn snapshot_all(scenario: &str, report: &Report, options: &RenderOptions, suffix: &str) {

@@ -61,6 +61,8 @@ fn synthetic_report() -> Report {
         policy,
         findings: Vec::new(),
         records_of_role: 0,
+        diff: None,
+        trust: Vec::new(),
         warnings: Vec::new(),
     }
 }
