@@ -10,7 +10,7 @@ use std::path::Path;
 use trailgrant::learn::Report;
 use trailgrant::render::{self, markdown, size, Format, PolicyType, RenderOptions};
 
-/// How the statements are laid out, and where else the report goes.
+/// Layout flags of the statements, and the step summary flag.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OutputArgs {
     /// Where the statements will live: `inline` policies of the role (all

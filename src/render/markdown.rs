@@ -1,8 +1,10 @@
 //! Markdown: the report for a GitHub Actions step summary
-//! (`$GITHUB_STEP_SUMMARY`): a table of the denied calls with cause, status
-//! and remedy, the statements to add in a fenced JSON block, the edit of the
-//! current policies as a fenced diff, the trust-policy findings, the changes
-//! that belong outside the role, the notes and the warnings.
+//! (`$GITHUB_STEP_SUMMARY`).
+//!
+//! It opens with a table of the denied calls with cause, status and remedy.
+//! The statements to add follow in a fenced JSON block and the edit of the
+//! current policies in a fenced diff. Then come the trust-policy findings,
+//! the changes that belong outside the role, the notes and the warnings.
 //!
 //! Every event-derived text in the table and the lists goes through
 //! [`markdown_safe`]; code blocks carry JSON whose strings cannot end the
@@ -29,8 +31,8 @@ pub fn write(report: &Report, options: &RenderOptions, out: &mut dyn Write) -> i
 }
 
 /// Returns the Markdown report in at most `max_bytes` bytes: when the whole
-/// report is larger, the table keeps its first rows and says how many were
-/// left out.
+/// report is larger, the table keeps its first rows and states how many
+/// were left out.
 pub fn summary(report: &Report, options: &RenderOptions, max_bytes: usize) -> String {
     let full = report_markdown(report, options, None);
     if full.len() <= max_bytes {

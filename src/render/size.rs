@@ -152,13 +152,13 @@ fn inline_warnings(sizes: &[usize]) -> Vec<String> {
     if total <= INLINE_ROLE_TOTAL {
         return Vec::new();
     }
-    let what = if sizes.len() > 1 {
+    let subject = if sizes.len() > 1 {
         "the proposed inline policies take"
     } else {
         "the proposed inline policy takes"
     };
     vec![format!(
-        "{what} {total} characters without whitespace, over the {INLINE_ROLE_TOTAL} IAM allows \
+        "{subject} {total} characters without whitespace, over the {INLINE_ROLE_TOTAL} IAM allows \
          for all inline policies of a role together; attach them as managed policies instead \
          (`--policy-type managed --split-policies`)"
     )]
@@ -174,7 +174,7 @@ fn managed_warnings(
         if *size <= MANAGED_POLICY {
             continue;
         }
-        let which = if sizes.len() > 1 {
+        let subject = if sizes.len() > 1 {
             format!("managed policy {}", number + 1)
         } else {
             "the managed policy".to_owned()
@@ -192,7 +192,7 @@ fn managed_warnings(
             }
         };
         warnings.push(format!(
-            "{which} takes {size} characters without whitespace, over the {MANAGED_POLICY} IAM \
+            "{subject} takes {size} characters without whitespace, over the {MANAGED_POLICY} IAM \
              allows for one managed policy; {advice}"
         ));
     }

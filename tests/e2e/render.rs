@@ -28,12 +28,13 @@ pub fn rendered(report: &Report, format: Format, options: &RenderOptions) -> Str
     String::from_utf8(out).unwrap()
 }
 
-/// The motivating scenario: an ECR push and an ECS deploy.
+/// Returns the report of the motivating scenario: an ECR push and an ECS
+/// deploy.
 pub fn deploy_report() -> Report {
     scenario_report("ecr-ecs-deploy", ROLE)
 }
 
-/// Resources with `$`, `*`, `?` and `${…}`, conditions, Markdown-hostile
+/// Returns the report of the escapes scenario: resources with `$`, `*`, `?` and `${…}`, conditions, Markdown-hostile
 /// text and causes outside the role.
 pub fn escapes_report() -> Report {
     scenario_report("render-escapes", ROLE)

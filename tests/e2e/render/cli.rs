@@ -15,7 +15,9 @@ fn learn(extra: &[&str]) -> Run {
 fn learn_with_summary(extra: &[&str], summary: &std::path::Path) -> Run {
     let events = arg(&fixture("ecr-ecs-deploy/events.json"));
     let mut command = crate::support::command();
-    command.args(["learn", "--events", &events, "--role", ROLE]).args(extra);
+    command
+        .args(["learn", "--events", &events, "--role", ROLE])
+        .args(extra);
     command.env("GITHUB_STEP_SUMMARY", summary);
     let output = command.output().unwrap();
     Run {
@@ -38,7 +40,9 @@ fn summary_appends_markdown_to_step_summary() {
     assert_eq!(with_summary.stderr, "");
     let written = std::fs::read_to_string(&summary).unwrap();
     assert_eq!(written, format!("# Deploy\n\n{}", markdown.stdout));
-    assert!(markdown.stdout.contains("| 1 | 2026-11-20 09:00:07 | ecr.amazonaws.com GetAuthorizationToken (×2) |"));
+    assert!(markdown
+        .stdout
+        .contains("| 1 | 2026-11-20 09:00:07 | ecr.amazonaws.com GetAuthorizationToken (×2) |"));
 }
 
 #[test]
@@ -57,7 +61,13 @@ fn summary_without_variable_warns() {
 #[test]
 fn split_policies_prints_an_array_of_documents() {
     let whole = learn(&["--output", "policy"]).json();
-    let split = learn(&["--output", "policy", "--policy-type", "managed", "--split-policies=400"]);
+    let split = learn(&[
+        "--output",
+        "policy",
+        "--policy-type",
+        "managed",
+        "--split-policies=400",
+    ]);
     assert_eq!(split.code, 1, "{}", split.stderr);
     let documents = split.json();
     let documents = documents.as_array().unwrap();
@@ -66,7 +76,10 @@ fn split_policies_prints_an_array_of_documents() {
     for document in documents {
         assert_eq!(document["Version"], "2012-10-17");
         let compact = serde_json::to_string(document).unwrap();
-        assert!(compact.chars().filter(|c| !c.is_whitespace()).count() <= 400, "{compact}");
+        assert!(
+            compact.chars().filter(|c| !c.is_whitespace()).count() <= 400,
+            "{compact}"
+        );
         statements.extend(document["Statement"].as_array().unwrap().iter().cloned());
     }
     assert_eq!(Value::Array(statements), whole["Statement"]);
@@ -79,7 +92,8 @@ fn split_policies_prints_an_array_of_documents() {
 fn many_denials(path: &std::path::Path, count: usize) {
     let records: Vec<Value> = (0..count)
         .map(|index| {
-            let key = format!("exports/quarterly-reports/region-{index:04}/summary-with-a-long-name.csv");
+            let key =
+                format!("exports/quarterly-reports/region-{index:04}/summary-with-a-long-name.csv");
             let arn = format!("arn:aws:s3:::reports-bucket/{key}");
             json!({
                 "eventVersion": "1.11",
@@ -110,7 +124,11 @@ fn many_denials(path: &std::path::Path, count: usize) {
             })
         })
         .collect();
-    std::fs::write(path, serde_json::to_string(&json!({"Records": records})).unwrap()).unwrap();
+    std::fs::write(
+        path,
+        serde_json::to_string(&json!({"Records": records})).unwrap(),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -135,7 +153,9 @@ fn oversized_proposal_warns_and_splits() {
          role together; attach them as managed policies instead (`--policy-type managed \
          --split-policies`)"
     ));
-    assert!(inline.stderr.contains(&format!("trailgrant: warning: {warning}\n")));
+    assert!(inline
+        .stderr
+        .contains(&format!("trailgrant: warning: {warning}\n")));
 
     let managed = run(base.iter().copied().chain([
         "--output",
