@@ -17,7 +17,7 @@ pub struct OutputArgs {
     /// of them together may take 10,240 characters) or `managed` policies
     /// (6,144 characters each). Sets the size limit checked and the shape
     /// of `--output cloudformation`.
-    #[arg(long, value_enum, value_name = "KIND", default_value_t = PolicyType::Inline)]
+    #[arg(long, value_enum, value_name = "TYPE", default_value_t = PolicyType::Inline)]
     pub policy_type: PolicyType,
 
     /// Split the statements into several policies of at most MAX_CHARS
@@ -40,7 +40,7 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
-    /// Returns the layout the flags ask for.
+    /// Returns the layout the flags request.
     pub fn render_options(&self) -> RenderOptions {
         let split_at = self.split_policies.map(|limit| match limit {
             Some(chars) => usize::try_from(chars).unwrap_or(usize::MAX),
