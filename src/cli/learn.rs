@@ -13,7 +13,7 @@ use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
 use trailgrant::policy::parse::{parse_file, ParseOptions, PolicyKind, PolicySet};
 use trailgrant::record::{parse_time, Record, RoleSelector};
-use trailgrant::render::{self, Format};
+use trailgrant::render::Format;
 use trailgrant::source;
 
 use super::learn_live::{self, LivePlan};
@@ -108,6 +108,9 @@ pub struct LearnArgs {
     /// `--since` windows).
     #[arg(long, value_name = "TIME", env = "TRAILGRANT_NOW", hide = true)]
     pub now: Option<String>,
+
+    #[command(flatten)]
+    pub layout: super::output::OutputArgs,
 }
 
 /// The validated plan of one `learn` run.
@@ -119,6 +122,7 @@ struct LearnPlan {
     write: Option<PathBuf>,
     live: LivePlan,
     now: DateTime<Utc>,
+    layout: super::output::OutputArgs,
 }
 
 impl LearnPlan {
@@ -176,6 +180,7 @@ impl LearnPlan {
             write: args.write,
             live,
             now: clock.now(),
+            layout: args.layout,
         })
     }
 }
@@ -296,14 +301,14 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
     for problem in &problems {
         eprintln!("trailgrant: {problem}");
     }
-    let report = learn::learn(records, catalog, &plan.options);
+    let mut report = learn::learn(records, catalog, &plan.options);
     if let Some(path) = &plan.write {
         write_policy_file(path, &report)?;
     }
     let exit = exit_for(&report, problems.len());
     let mut stdout = std::io::stdout().lock();
-    if let Err(error) =
-        render::render(&report, plan.format, &mut stdout).and_then(|()| stdout.flush())
+    if let Err(error) = super::output::write(&mut report, plan.format, &plan.layout, &mut stdout)
+        .and_then(|()| stdout.flush())
     {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             return Ok(exit);

@@ -19,5 +19,6 @@ mod live_learn;
 mod live_lookup;
 mod live_runs;
 mod policy_oracle;
+mod render;
 mod samples;
 mod support;
