@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::anticipate::{self, AnticipateMode, Anticipated, NotAnticipated};
 use crate::catalog::Catalog;
 use crate::denial::{self, Cause, Denial};
 use crate::diff::{self, PolicyDiff, RequirementState, RequirementStatus};
@@ -52,6 +53,9 @@ pub struct LearnOptions {
     pub trust_policy: Option<PolicyDocument>,
     /// The role's current policies, to diff against.
     pub current: Option<PolicySet>,
+    /// The handling of the permissions the rest of a recognised deploy flow
+    /// will need.
+    pub anticipate: AnticipateMode,
 }
 
 impl LearnOptions {
@@ -173,6 +177,12 @@ pub struct Report {
     pub trust: Vec<TrustFinding>,
     /// Report-level warnings.
     pub warnings: Vec<String>,
+    /// Permissions the rest of a recognised deploy flow will need.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub anticipated: Vec<Anticipated>,
+    /// Permissions of recognised flows that are not anticipated, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_anticipated: Vec<NotAnticipated>,
 }
 
 impl Report {
@@ -208,16 +218,26 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
             ));
         }
     }
-    let diff = options
-        .current
-        .as_ref()
-        .map(|current| compare(&mut findings, &records, current));
+    if let Some(current) = &options.current {
+        judge_findings(&mut findings, &records, current);
+    }
     let needed: Vec<Requirement> = findings
         .iter()
         .filter(|finding| finding.status == Status::Missing)
         .flat_map(missing_requirements)
         .collect();
-    let policy = proposal::document(proposal::build_statements(&needed));
+    let mut statements = proposal::build_statements(&needed);
+    let anticipation = anticipate::run(options, &findings, &records, catalog, &mut statements);
+    let diff = options.current.as_ref().map(|current| {
+        // Anticipated statements the user asked to include go into the
+        // edit too, after the observed ones, as their own statements.
+        let included = match options.anticipate {
+            AnticipateMode::Include => anticipate::statements(&anticipation.anticipated),
+            _ => Vec::new(),
+        };
+        plan_edit(&findings, current, included)
+    });
+    let policy = proposal::document(statements);
     let refused: Vec<&Record> = denials
         .iter()
         .map(|denial| &denial.record)
@@ -238,6 +258,8 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         diff,
         trust,
         warnings,
+        anticipated: anticipation.anticipated,
+        not_anticipated: anticipation.not_anticipated,
     }
 }
 
@@ -256,9 +278,9 @@ fn missing_requirements(finding: &Finding) -> Vec<Requirement> {
         .collect()
 }
 
-/// Judges every finding's requirements against the current policies,
-/// updates the statuses, and plans the smallest edit.
-fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) -> PolicyDiff {
+/// Judges every finding's requirements against the current policies and
+/// updates the statuses.
+fn judge_findings(findings: &mut [Finding], records: &[Record], current: &PolicySet) {
     for finding in findings.iter_mut() {
         finding.requirement_status = finding
             .requirements
@@ -269,6 +291,11 @@ fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) ->
             restate(finding, records, current);
         }
     }
+}
+
+/// Plans the smallest edit of the current documents for the missing
+/// requirements, then appends `extra` statements.
+fn plan_edit(findings: &[Finding], current: &PolicySet, extra: Vec<Statement>) -> PolicyDiff {
     let missing: Vec<Requirement> = findings
         .iter()
         .filter(|finding| finding.status == Status::Missing)
@@ -279,7 +306,9 @@ fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) ->
         .filter(|finding| matches!(finding.status, Status::Missing | Status::Undetermined))
         .flat_map(missing_requirements)
         .collect();
-    diff::plan(&missing, &flagged, current)
+    let mut planned = diff::plan(&missing, &flagged, current);
+    diff::append_statements(&mut planned, extra);
+    planned
 }
 
 /// Sets the status and remedy of a finding the proposal would fix, from

@@ -7,12 +7,13 @@ use std::sync::Mutex;
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
+use trailgrant::anticipate::AnticipateMode;
 use trailgrant::aws::runs::RunSelector;
 use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
 use trailgrant::policy::parse::{parse_file, ParseOptions, PolicyKind, PolicySet};
 use trailgrant::record::{parse_time, Record, RoleSelector};
-use trailgrant::render::{self, Format};
+use trailgrant::render::Format;
 use trailgrant::source;
 
 use super::learn_live::{self, LivePlan};
@@ -94,10 +95,22 @@ pub struct LearnArgs {
     #[arg(long, value_name = "FILE")]
     pub write: Option<PathBuf>,
 
+    /// Handling of the permissions the rest of a recognised deploy flow will
+    /// need, such as the rest of a docker push or the roles a task
+    /// definition passes. `none` skips them, `suggest` lists them apart from
+    /// the policy, and `include` also adds them as statements whose Sid
+    /// starts with `Anticipated`. Only resources named in the events are
+    /// used.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = AnticipateMode::Suggest)]
+    pub anticipate: AnticipateMode,
+
     /// Take "now" from this time instead of the clock (for reproducible
     /// `--since` windows).
     #[arg(long, value_name = "TIME", env = "TRAILGRANT_NOW", hide = true)]
     pub now: Option<String>,
+
+    #[command(flatten)]
+    pub layout: super::output::OutputArgs,
 }
 
 /// The validated plan of one `learn` run.
@@ -109,6 +122,7 @@ struct LearnPlan {
     write: Option<PathBuf>,
     live: LivePlan,
     now: DateTime<Utc>,
+    layout: super::output::OutputArgs,
 }
 
 impl LearnPlan {
@@ -160,11 +174,13 @@ impl LearnPlan {
                 window,
                 trust_policy,
                 current,
+                anticipate: args.anticipate,
             },
             format,
             write: args.write,
             live,
             now: clock.now(),
+            layout: args.layout,
         })
     }
 }
@@ -285,14 +301,14 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
     for problem in &problems {
         eprintln!("trailgrant: {problem}");
     }
-    let report = learn::learn(records, catalog, &plan.options);
+    let mut report = learn::learn(records, catalog, &plan.options);
     if let Some(path) = &plan.write {
         write_policy_file(path, &report)?;
     }
     let exit = exit_for(&report, problems.len());
     let mut stdout = std::io::stdout().lock();
-    if let Err(error) =
-        render::render(&report, plan.format, &mut stdout).and_then(|()| stdout.flush())
+    if let Err(error) = super::output::write(&mut report, plan.format, &plan.layout, &mut stdout)
+        .and_then(|()| stdout.flush())
     {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             return Ok(exit);

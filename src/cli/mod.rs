@@ -9,6 +9,7 @@ mod catalog;
 mod exit;
 mod learn;
 mod learn_live;
+mod output;
 mod runs;
 mod self_policy;
 

@@ -100,3 +100,53 @@ fn unknown_run_is_an_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("nope"), "{stderr}");
 }
+
+#[tokio::test]
+async fn from_iam_diffs_against_the_role_in_iam() {
+    use crate::support::moto::MotoServer;
+    let Some(moto) = MotoServer::start() else {
+        return;
+    };
+    let config = crate::support::sdk_config(&moto.url(), "us-east-1", None).await;
+    let iam = aws_sdk_iam::Client::new(&config);
+    iam.create_role()
+        .role_name("gha-deploy")
+        .assume_role_policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    iam.put_role_policy()
+        .role_name("gha-deploy")
+        .policy_name("login")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Sid":"Login","Effect":"Allow","Action":"ecr:GetAuthorizationToken","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .unwrap();
+    let mut command = command_at(&moto.url());
+    command.args([
+        "learn",
+        "--events",
+        &crate::support::arg(&fixture("ecr-ecs-deploy/events.json")),
+        "--role",
+        ROLE,
+        "--from-iam",
+        "--output",
+        "json",
+    ]);
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let login = &json["findings"][0];
+    assert_eq!(login["event_name"], "GetAuthorizationToken");
+    assert_eq!(login["status"], "already-allowed");
+    let statements = json["policy"]["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 3, "{statements:#?}");
+    assert!(statements
+        .iter()
+        .all(|s| s["Action"] != "ecr:GetAuthorizationToken"));
+}

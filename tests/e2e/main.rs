@@ -12,6 +12,7 @@
 )]
 
 mod acceptance;
+mod anticipate;
 mod catalog;
 mod learn;
 mod live_iam;
@@ -19,5 +20,6 @@ mod live_learn;
 mod live_lookup;
 mod live_runs;
 mod policy_oracle;
+mod render;
 mod samples;
 mod support;
