@@ -4,9 +4,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod aws_args;
 mod catalog;
 mod exit;
 mod learn;
+mod runs;
+mod self_policy;
 
 pub use exit::Exit;
 
@@ -36,6 +39,12 @@ pub enum Command {
     Learn(Box<learn::LearnArgs>),
     /// Look up an action or show how an event resolves to actions.
     Catalog(catalog::CatalogArgs),
+    /// List a role's recent GitHub Actions runs (one STS session each) from
+    /// CloudTrail, with the denials found for each.
+    Runs(runs::RunsArgs),
+    /// Print the read-only IAM policy trailgrant needs for the chosen
+    /// source and options.
+    SelfPolicy(self_policy::SelfPolicyArgs),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -56,6 +65,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Learn(args) => learn::run(*args, cli.catalog.as_deref()),
         Command::Catalog(args) => catalog::run(args, cli.catalog.as_deref()),
+        Command::Runs(args) => runs::run(args),
+        Command::SelfPolicy(args) => self_policy::run(args),
     };
     match result {
         Ok(exit) => exit.into(),
