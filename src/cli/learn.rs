@@ -2,7 +2,6 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -10,7 +9,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
 use trailgrant::policy::parse::{parse_file, ParseOptions, PolicyKind, PolicySet};
-use trailgrant::record::{parse_time, Record, RoleSelector};
+use trailgrant::record::{parse_time, RoleSelector};
 use trailgrant::render::{self, Format};
 use trailgrant::source;
 
@@ -19,11 +18,18 @@ use super::Exit;
 /// Flags of `learn`.
 #[derive(Debug, clap::Args)]
 pub struct LearnArgs {
-    /// CloudTrail event files or directories (searched recursively), or `-`
-    /// for stdin. Every shape is detected: S3 delivery files (`.json.gz`
-    /// too), JSON arrays, single records, JSON lines, LookupEvents output,
-    /// EventBridge envelopes and CloudTrail Lake query results.
-    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    /// CloudTrail event files or directories (searched recursively), `-`
+    /// for stdin, or a trail bucket `s3://BUCKET[/PREFIX]` whose log files of
+    /// the window are read. Every shape is detected: S3 delivery files
+    /// (`.json.gz` too), JSON arrays, single records, JSON lines,
+    /// LookupEvents output, EventBridge envelopes and CloudTrail Lake query
+    /// results.
+    #[arg(
+        long,
+        value_name = "PATH",
+        num_args = 1..,
+        required_unless_present_any = ["athena", "lake"]
+    )]
     pub events: Vec<PathBuf>,
 
     /// The role: an ARN (`arn:aws:iam::111122223333:role/gha-deploy`) or a
@@ -70,12 +76,18 @@ pub struct LearnArgs {
     /// `--since` windows).
     #[arg(long, value_name = "TIME", env = "TRAILGRANT_NOW", hide = true)]
     pub now: Option<String>,
+
+    #[command(flatten)]
+    pub org: super::org_source::OrgArgs,
+
+    #[command(flatten)]
+    pub aws: super::aws_args::AwsArgs,
 }
 
 /// The validated plan of one `learn` run.
 #[derive(Debug)]
 struct LearnPlan {
-    inputs: Vec<PathBuf>,
+    source: super::org_source::OrgPlan,
     options: LearnOptions,
     format: Format,
     write: Option<PathBuf>,
@@ -111,8 +123,16 @@ impl LearnPlan {
                 );
             }
         }
+        let source = super::org_source::OrgPlan::new(
+            &args.org,
+            &args.aws,
+            &args.events,
+            &role,
+            window,
+            clock.now(),
+        )?;
         Ok(LearnPlan {
-            inputs: args.events,
+            source,
             options: LearnOptions {
                 role,
                 window,
@@ -208,16 +228,13 @@ fn parse_cli_time(text: &str, flag: &str) -> anyhow::Result<DateTime<Utc>> {
 /// Runs `learn`.
 pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit> {
     let plan = LearnPlan::from_args(args)?;
+    if let Some(sql) = plan.source.explanation() {
+        super::aws_args::write_stdout(sql)?;
+        return Ok(Exit::NoDenials);
+    }
     let catalog = super::load_catalog(catalog_path)?;
-    let prefilter = plan.options.prefilter();
-    let collected = Mutex::new(Vec::<Record>::new());
-    let scan = source::scan_paths(&plan.inputs, &prefilter, |record, _origin| {
-        if plan.options.accepts(&record) {
-            if let Ok(mut records) = collected.lock() {
-                records.push(record);
-            }
-        }
-    });
+    let collected = super::org_source::collect(&plan.source, &plan.options)?;
+    let scan = collected.scan;
     for problem in &scan.problems {
         match problem.index {
             Some(index) => eprintln!(
@@ -227,8 +244,12 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
             None => eprintln!("trailgrant: {}: {}", problem.path, problem.message),
         }
     }
-    let records = collected.into_inner().unwrap_or_default();
-    let report = learn::learn(records, catalog, &plan.options);
+    let mut report = learn::learn(collected.records, catalog, &plan.options);
+    // A query returns only the records the findings need, with the count of
+    // all the role's records beside them.
+    if let Some(count) = collected.role_records {
+        report.records_of_role = count;
+    }
     if let Some(path) = &plan.write {
         write_policy_file(path, &report)?;
     }

@@ -4,10 +4,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod athena_ddl;
 mod aws_args;
 mod catalog;
 mod exit;
 mod learn;
+mod org_source;
 mod runs;
 mod self_policy;
 
@@ -45,6 +47,9 @@ pub enum Command {
     /// Print the read-only IAM policy trailgrant needs for the chosen
     /// source and options.
     SelfPolicy(self_policy::SelfPolicyArgs),
+    /// Print the `CREATE EXTERNAL TABLE` statement of an Athena table over
+    /// a trail bucket, with partition projection, for `learn --athena`.
+    AthenaDdl(athena_ddl::AthenaDdlArgs),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -67,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Catalog(args) => catalog::run(args, cli.catalog.as_deref()),
         Command::Runs(args) => runs::run(args),
         Command::SelfPolicy(args) => self_policy::run(args),
+        Command::AthenaDdl(args) => athena_ddl::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),
