@@ -144,6 +144,9 @@ pub struct Finding {
     pub explained_by: Option<String>,
     /// Caveats about this finding.
     pub warnings: Vec<String>,
+    /// Facts worth knowing about this finding, such as an action without
+    /// resource-level permissions.
+    pub notes: Vec<String>,
     /// The request context the event shows (lower-case keys).
     pub request_context: BTreeMap<String, Vec<String>>,
     /// Each requirement against the current policies, when given.
@@ -402,7 +405,7 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
     let record = &denial.record;
     let derived = requirement::derive(denial, catalog);
     let mut warnings = derived.warnings.clone();
-    let status = if record.is_web_identity_assume() {
+    let status = if record.is_web_identity_assume() || denial.cause == Cause::TrustPolicy {
         Status::NotFixableOnRole
     } else if derived.no_permission {
         Status::NoPermissionNeeded
@@ -421,6 +424,18 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
                 .to_owned(),
         );
     }
+    if derived
+        .requirements
+        .iter()
+        .any(|r| r.action.starts_with("sts:AssumeRole"))
+    {
+        warnings.push(
+            "the role being assumed must also trust this role in its trust policy; an identity \
+             statement alone is not enough"
+                .to_owned(),
+        );
+    }
+    let notes = no_resource_type_notes(&derived.requirements);
     let first = derived.requirements.first();
     let mut finding = Finding {
         event_id: record.event_id.clone(),
@@ -449,12 +464,27 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
         remedy_statement: None,
         explained_by: None,
         warnings,
+        notes,
         request_context: derived.context.clone(),
         requirement_status: Vec::new(),
         record: record.clone(),
     };
     crate::remedy::fill(&mut finding, denial);
     finding
+}
+
+fn no_resource_type_notes(requirements: &[Requirement]) -> Vec<String> {
+    requirements
+        .iter()
+        .filter(|r| r.resource_source == requirement::ResourceSource::NoResourceType)
+        .map(|r| {
+            format!(
+                "`{}` has no resource-level permissions, so its statement needs \
+                 `\"Resource\": \"*\"`",
+                r.action
+            )
+        })
+        .collect()
 }
 
 /// Folds a finding into an earlier identical one (a retried call).

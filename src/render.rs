@@ -136,6 +136,9 @@ fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Re
         let text = serde_json::to_string(statement).unwrap_or_default();
         writeln!(out, "   put there {}", terminal_safe(&text))?;
     }
+    for note in &finding.notes {
+        writeln!(out, "   note      {}", terminal_safe(note))?;
+    }
     for warning in &finding.warnings {
         writeln!(out, "   warning   {}", terminal_safe(warning))?;
     }

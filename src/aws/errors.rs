@@ -14,8 +14,8 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-/// What kind of failure an [`AwsError`] is; callers decide from it whether
-/// to go on with other regions.
+/// The kind of failure of an [`AwsError`], from which callers decide
+/// whether to go on with other regions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AwsErrorKind {
     /// The caller lacks the IAM permission for the tool's own call.
@@ -33,11 +33,11 @@ pub enum AwsErrorKind {
     Timeout,
     /// The endpoint could not be reached or closed the connection.
     Connection,
-    /// The service answered with an HTTP 5xx, also after the retries.
+    /// The service returned an HTTP 5xx status, also after the retries.
     ServerError,
     /// The requested entity (such as a role) does not exist.
     NotFound,
-    /// The service's answer could not be used (such as a policy document
+    /// The service's response could not be used (such as a policy document
     /// that is not JSON).
     InvalidResponse,
     /// Anything else.
@@ -93,7 +93,7 @@ impl AwsError {
         self.kind == AwsErrorKind::Throttled
     }
 
-    /// Creates an error for a service answer the tool cannot use.
+    /// Creates an error for a service response the tool cannot use.
     pub(crate) fn invalid_response(action: &'static str, message: String) -> AwsError {
         AwsError {
             kind: AwsErrorKind::InvalidResponse,
@@ -281,7 +281,9 @@ where
         .raw_response()
         .map(|response| response.status().as_u16());
     match (error.code(), error.message(), status) {
-        (Some(code), Some(message), _) => format!(": {code}: {}", one_line(message)),
+        (Some(code), Some(message), _) => {
+            format!(": {code}: {}", one_line(message).trim_end_matches('.'))
+        }
         (Some(code), None, _) => format!(": {code}"),
         (None, _, Some(status)) => format!(": HTTP {status}"),
         (None, _, None) => format!(": {}", chain(error)),

@@ -4,16 +4,15 @@
 //!
 //! IAM returns policy documents URL-encoded (RFC 3986), and the SDK passes
 //! that text through unchanged; mocks such as moto return some documents as
-//! plain JSON. [`decode_document`] accepts both.
-
-use std::borrow::Cow;
+//! plain JSON. Both are read by [`crate::policy::parse_document_text`],
+//! which also checks each document's grammar.
 
 use aws_sdk_iam::Client;
 use aws_types::SdkConfig;
 
 use super::config::iam_region;
 use super::errors::{translate, AwsError};
-use crate::policy::PolicyDocument;
+use crate::policy::{parse_document_text, NamedPolicy, PolicyDocument, PolicyKind, PolicySet};
 
 /// The IAM actions [`read_role`] calls, in the order it calls them.
 pub const READ_ROLE_ACTIONS: &[&str] = &[
@@ -40,6 +39,44 @@ pub struct RolePolicies {
     pub trust: Option<PolicyDocument>,
 }
 
+impl RolePolicies {
+    /// Converts the policies into the set the evaluator and the diff read,
+    /// with `iam` as their source.
+    pub fn into_policy_set(self) -> PolicySet {
+        let role_name = self.role_arn.rsplit('/').next().map(str::to_owned);
+        let named = |name: String, kind, arn: Option<String>, document| NamedPolicy {
+            name,
+            kind,
+            source: "iam".to_owned(),
+            arn,
+            document,
+        };
+        let policy_name = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_owned();
+        let mut policies = Vec::new();
+        for (name, document) in self.inline {
+            policies.push(named(name, PolicyKind::Inline, None, document));
+        }
+        for (arn, document) in self.managed {
+            let name = policy_name(&arn);
+            policies.push(named(name, PolicyKind::Managed, Some(arn), document));
+        }
+        if let Some((arn, document)) = self.boundary {
+            let name = policy_name(&arn);
+            policies.push(named(name, PolicyKind::Boundary, Some(arn), document));
+        }
+        if let Some(document) = self.trust {
+            let name = format!("{}-trust", role_name.as_deref().unwrap_or("role"));
+            policies.push(named(name, PolicyKind::Trust, None, document));
+        }
+        PolicySet {
+            role_name,
+            role_arn: Some(self.role_arn),
+            policies,
+            unresolved: Vec::new(),
+        }
+    }
+}
+
 /// Reads every policy of the role named `role` (a name, or a role ARN whose
 /// last path segment is used).
 pub async fn read_role(config: &SdkConfig, role: &str) -> Result<RolePolicies, AwsError> {
@@ -58,18 +95,20 @@ pub async fn read_role(config: &SdkConfig, role: &str) -> Result<RolePolicies, A
         ));
     };
     let trust = match found.assume_role_policy_document() {
-        Some(text) => Some(parse(
-            text,
-            "iam:GetRole",
-            &format!("trust policy of role `{name}`"),
-        )?),
+        Some(text) => {
+            let what = format!("trust policy of role `{name}`");
+            Some(parse(text, PolicyKind::Trust, "iam:GetRole", &what)?)
+        }
         None => None,
     };
     let boundary = match found
         .permissions_boundary()
         .and_then(|b| b.permissions_boundary_arn())
     {
-        Some(arn) => Some((arn.to_owned(), default_version(&client, arn).await?)),
+        Some(arn) => {
+            let document = default_version(&client, arn, PolicyKind::Boundary).await?;
+            Some((arn.to_owned(), document))
+        }
         None => None,
     };
     Ok(RolePolicies {
@@ -111,7 +150,8 @@ async fn inline_policies(
             .await
             .map_err(|error| translate(&error, "iam:GetRolePolicy", None))?;
         let what = format!("inline policy `{name}` of role `{role}`");
-        let document = parse(got.policy_document(), "iam:GetRolePolicy", &what)?;
+        let text = got.policy_document();
+        let document = parse(text, PolicyKind::Inline, "iam:GetRolePolicy", &what)?;
         policies.push((name, document));
     }
     policies.sort_by(|a, b| a.0.cmp(&b.0));
@@ -133,14 +173,19 @@ async fn managed_policies(
         .map_err(|error| translate(&error, "iam:ListAttachedRolePolicies", None))?;
     let mut policies = Vec::with_capacity(attached.len());
     for arn in attached.iter().filter_map(|policy| policy.policy_arn()) {
-        policies.push((arn.to_owned(), default_version(client, arn).await?));
+        let document = default_version(client, arn, PolicyKind::Managed).await?;
+        policies.push((arn.to_owned(), document));
     }
     policies.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(policies)
 }
 
 /// Reads the default version of the managed policy `arn`.
-async fn default_version(client: &Client, arn: &str) -> Result<PolicyDocument, AwsError> {
+async fn default_version(
+    client: &Client,
+    arn: &str,
+    kind: PolicyKind,
+) -> Result<PolicyDocument, AwsError> {
     let policy = client
         .get_policy()
         .policy_arn(arn)
@@ -168,46 +213,40 @@ async fn default_version(client: &Client, arn: &str) -> Result<PolicyDocument, A
             format!("{what} is empty"),
         ));
     };
-    parse(text, "iam:GetPolicyVersion", &what)
+    parse(text, kind, "iam:GetPolicyVersion", &what)
 }
 
-fn parse(text: &str, action: &'static str, what: &str) -> Result<PolicyDocument, AwsError> {
-    let decoded = decode_document(text).map_err(|error| {
-        AwsError::invalid_response(
-            action,
-            format!("the {what} is not valid UTF-8 once decoded: {error}"),
-        )
-    })?;
-    serde_json::from_str(&decoded).map_err(|error| {
-        AwsError::invalid_response(
-            action,
-            format!("the {what} is not a valid policy document: {error}"),
-        )
+fn parse(
+    text: &str,
+    kind: PolicyKind,
+    action: &'static str,
+    what: &str,
+) -> Result<PolicyDocument, AwsError> {
+    parse_document_text(text, kind, "iam", what).map_err(|error| {
+        AwsError::invalid_response(action, format!("the {what} is not a valid policy: {error}"))
     })
-}
-
-/// Returns a policy document's JSON text from IAM's URL-encoded form, or
-/// the text itself when it is already JSON (it then starts with `{`, which
-/// the encoded form never does).
-pub fn decode_document(text: &str) -> Result<Cow<'_, str>, std::str::Utf8Error> {
-    if text.trim_start().starts_with('{') {
-        return Ok(Cow::Borrowed(text));
-    }
-    percent_encoding::percent_decode_str(text).decode_utf8()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const PLAIN: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/100%"}]}"#;
+    const ENCODED: &str = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22arn%3Aaws%3As3%3A%3A%3Ab%2F100%25%22%7D%5D%7D";
+
+    fn inline(text: &str) -> Result<PolicyDocument, AwsError> {
+        parse(
+            text,
+            PolicyKind::Inline,
+            "iam:GetRolePolicy",
+            "inline policy `x` of role `r`",
+        )
+    }
+
     #[test]
-    fn encoded_and_plain_documents_decode_alike() {
-        let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/100%"}]}"#;
-        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3AGetObject%22%2C%22Resource%22%3A%22arn%3Aaws%3As3%3A%3A%3Ab%2F100%25%22%7D%5D%7D";
-        assert_eq!(decode_document(encoded).unwrap(), plain);
-        assert_eq!(decode_document(plain).unwrap(), plain);
-        let from_encoded = parse(encoded, "iam:GetRolePolicy", "test").unwrap();
-        let from_plain = parse(plain, "iam:GetRolePolicy", "test").unwrap();
+    fn encoded_and_plain_documents_parse_alike() {
+        let from_encoded = inline(ENCODED).unwrap();
+        let from_plain = inline(PLAIN).unwrap();
         assert_eq!(from_encoded, from_plain);
         assert_eq!(
             from_plain.statements[0].resources(),
@@ -217,17 +256,46 @@ mod tests {
 
     #[test]
     fn invalid_document_names_the_policy() {
-        let error = parse(
-            "%7Bnot json",
-            "iam:GetRolePolicy",
-            "inline policy `x` of role `r`",
-        )
-        .unwrap_err();
+        let message = inline("%7Bnot json").unwrap_err().to_string();
         assert!(
-            error
-                .to_string()
-                .starts_with("the inline policy `x` of role `r` is not a valid policy document:"),
-            "{error}"
+            message.starts_with("the inline policy `x` of role `r` is not a valid policy:"),
+            "{message}"
         );
+    }
+
+    #[test]
+    fn policies_convert_to_a_policy_set() {
+        let document = inline(PLAIN).unwrap();
+        let policies = RolePolicies {
+            role_arn: "arn:aws:iam::111122223333:role/ci/gha".to_owned(),
+            inline: vec![("inline".to_owned(), document.clone())],
+            managed: vec![(
+                "arn:aws:iam::aws:policy/ReadOnlyAccess".to_owned(),
+                document.clone(),
+            )],
+            boundary: Some((
+                "arn:aws:iam::111122223333:policy/edge".to_owned(),
+                document.clone(),
+            )),
+            trust: Some(document),
+        };
+        let set = policies.into_policy_set();
+        assert_eq!(set.role_name.as_deref(), Some("gha"));
+        let names: Vec<(&str, PolicyKind)> = set
+            .policies
+            .iter()
+            .map(|p| (p.name.as_str(), p.kind))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("inline", PolicyKind::Inline),
+                ("ReadOnlyAccess", PolicyKind::Managed),
+                ("edge", PolicyKind::Boundary),
+                ("gha-trust", PolicyKind::Trust),
+            ]
+        );
+        assert_eq!(set.identity().count(), 2);
+        assert!(set.policies.iter().all(|p| p.source == "iam"));
     }
 }

@@ -6,7 +6,7 @@
 //! run's events and nothing else, a page or two per region, where paging the
 //! region's whole traffic would take minutes at the API's limit of 2
 //! requests per second. Regions are searched in parallel, each paced by its
-//! own [`RateLimiter`]; the SDK retries throttling, 5xx answers, resets and
+//! own [`RateLimiter`]; the SDK retries throttling, 5xx responses, resets and
 //! timeouts, and a page that still fails is recorded as a [`FetchGap`] so the
 //! result is never silently incomplete.
 //!
@@ -80,9 +80,10 @@ pub enum LookupScope {
     /// lookup, and the one a known run uses.
     AccessKey(String),
     /// The role's events when no session is known. With a session name,
-    /// LookupEvents is asked for that `Username` (sessions of other roles
-    /// with the same name are dropped here); without one, every event in the
-    /// window is paged and filtered here, which is slow on a busy account.
+    /// LookupEvents is asked for that `Username`, and sessions of other
+    /// roles with the same name are dropped here. Without one, every event
+    /// in the window is paged and filtered here, which is slow on a busy
+    /// account.
     Role {
         /// The role.
         role: RoleSelector,
@@ -119,7 +120,7 @@ pub struct FetchGap {
     pub page: usize,
     /// The event, when one event of an otherwise good page was unreadable.
     pub event_id: Option<String>,
-    /// What went wrong, one line.
+    /// The failure, as one line.
     pub reason: String,
 }
 
@@ -133,7 +134,7 @@ impl fmt::Display for FetchGap {
     }
 }
 
-/// How waiting for delayed denials ended.
+/// The end of a wait for delayed denials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WaitResult {
     /// No `--wait` was given: one pass was made.
@@ -179,13 +180,13 @@ impl fmt::Display for WaitResult {
 pub struct FetchOutcome {
     /// The session's records, oldest first.
     pub records: Vec<Record>,
-    /// Pages and events that failed: when not empty, the records are
-    /// incomplete and the user must be told.
+    /// Pages and events that failed. When not empty, the records are
+    /// incomplete, and the caller must report it.
     pub incomplete: Vec<FetchGap>,
     /// LookupEvents calls made, over every region and pass (the SDK's own
     /// retries of one call are not counted).
     pub calls: usize,
-    /// How waiting for denials ended.
+    /// The end of the wait for denials.
     pub waited_for_denials: WaitResult,
     /// The regions searched, the global-service region first.
     pub regions: Vec<String>,
@@ -275,13 +276,11 @@ pub(crate) fn with_global_region(regions: &[String]) -> Vec<String> {
     all
 }
 
-/// Returns true when the record's `errorCode` is an authorization failure:
-/// `AccessDenied`, `AccessDeniedException`, `Client.UnauthorizedOperation`,
-/// `VpceAccessDenied`, `KMSAccessDenied` and the like.
+/// Returns true when the record is a denied call, by the same rule the
+/// pipeline applies ([`crate::denial::is_authorization_failure`]).
 pub(crate) fn is_denial(record: &Record) -> bool {
     record.error_code.as_deref().is_some_and(|code| {
-        let code = code.to_ascii_lowercase();
-        code.contains("accessdenied") || code.contains("unauthorized")
+        crate::denial::is_authorization_failure(code, record.error_message.as_deref())
     })
 }
 
@@ -300,7 +299,7 @@ pub(crate) struct Query {
     pub(crate) attribute: Option<(LookupAttributeKey, String)>,
     /// The time range.
     pub(crate) window: TimeWindow,
-    /// Which returned records to keep.
+    /// The test a returned record must pass to be kept.
     pub(crate) filter: Filter,
 }
 
@@ -337,7 +336,7 @@ pub(crate) struct Pages {
     pub(crate) calls: usize,
 }
 
-/// What one region returned.
+/// The records, gaps and calls of one region.
 #[derive(Debug)]
 struct RegionPages {
     records: Vec<Record>,
@@ -437,7 +436,7 @@ impl Lookup {
                 Ok(output) => output,
                 Err(error) if error.is_fatal() => return Err(error),
                 Err(error) => {
-                    tracing::warn!(region, page, %error, "LookupEvents page failed");
+                    tracing::debug!(region, page, %error, "LookupEvents page failed");
                     out.gaps.push(gap(&region, page, None, error.to_string()));
                     if page == 1 {
                         out.failed_at_once = Some(error);
@@ -515,7 +514,7 @@ impl PageRequest<'_> {
             }
             let pause = PAGE_BACKOFF * 2u32.pow(retries);
             retries += 1;
-            tracing::warn!(
+            tracing::debug!(
                 region = self.region,
                 ?pause,
                 "LookupEvents still throttled; pausing"
@@ -575,7 +574,7 @@ fn parse_event(event: &Event) -> Result<Record, String> {
 }
 
 /// Sorts by event time, then event id, so the output does not depend on
-/// which region answered first.
+/// which region responded first.
 pub(crate) fn sort_records(records: &mut [Record]) {
     records.sort_by(|a, b| (a.event_time, &a.event_id).cmp(&(b.event_time, &b.event_id)));
 }
@@ -612,10 +611,11 @@ impl fmt::Display for BlindSpot {
     }
 }
 
-/// Returns the data events LookupEvents may have hidden from a run: S3 when
-/// the run touched S3 (a bucket call, an `aws s3` copy or sync, a CloudFront
-/// invalidation that usually follows an upload) and Lambda when it touched a
-/// function, each only when no denial of that service was found.
+/// Returns the data events LookupEvents may have hidden from a run. S3 is
+/// listed when the run touched S3: a bucket call, an `aws s3` copy or sync,
+/// or a CloudFront invalidation, which usually follows an upload. Lambda is
+/// listed when the run touched a function. Each is listed only when no
+/// denial of that service was found.
 pub fn blind_spots(records: &[Record]) -> Vec<BlindSpot> {
     let mut spots = Vec::new();
     let denied = |source: &str| records.iter().any(|r| r.source() == source && is_denial(r));
@@ -719,7 +719,7 @@ mod tests {
     }
 
     #[test]
-    fn s3_sync_without_s3_denial_is_a_blind_spot() {
+    fn s3_use_without_denial_is_blind_spot() {
         let records = [record(
             r#"{"eventSource":"cloudfront.amazonaws.com","eventName":"CreateInvalidation"}"#,
         )];

@@ -5,7 +5,7 @@
 //! ([`runs`]), fetches one run's CloudTrail events through LookupEvents
 //! ([`lookup`], paced by [`ratelimit`]), reads a role's current policies
 //! ([`iam`]), and builds the read-only policy the tool itself needs
-//! ([`self_policy`]). Callers see plain [`crate::record::Record`]s and
+//! ([`mod@self_policy`]). Callers see plain [`crate::record::Record`]s and
 //! [`crate::policy::PolicyDocument`]s; SDK errors are translated in
 //! [`errors`] into messages that say what to do next.
 //!

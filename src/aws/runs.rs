@@ -267,7 +267,7 @@ async fn count_denials(
             }
             Err(error) if error.is_fatal() => return Err(error),
             Err(error) => {
-                tracing::warn!(%error, "counting a run's events failed");
+                tracing::debug!(%error, "counting a run's events failed");
                 discovery.incomplete.push(FetchGap {
                     region: error.region().unwrap_or("?").to_owned(),
                     page: 1,
@@ -286,7 +286,7 @@ async fn count_denials(
     Ok(())
 }
 
-/// Which run to study.
+/// The run to study, as selected on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RunSelector {
     /// `--last-run`: the most recent one.

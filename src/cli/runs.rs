@@ -63,10 +63,18 @@ pub fn run(args: RunsArgs) -> anyhow::Result<Exit> {
         Format::Json => render_json(&args.role, window, &discovery)?,
     };
     write_stdout(&text)?;
-    for gap in &discovery.incomplete {
+    // The run list and a run's counts can fail on the same page.
+    let mut gaps: Vec<String> = discovery
+        .incomplete
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    gaps.sort();
+    gaps.dedup();
+    for gap in gaps {
         eprintln!(
             "trailgrant: warning: incomplete result: {}",
-            printable(&gap.to_string())
+            printable(&gap)
         );
     }
     Ok(if discovery.incomplete.is_empty() {
