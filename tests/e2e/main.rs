@@ -16,6 +16,7 @@ mod learn;
 mod live_iam;
 mod live_lookup;
 mod live_runs;
+mod org_sources;
 mod policy_oracle;
 mod samples;
 mod support;

@@ -5,7 +5,9 @@
 #![allow(dead_code, reason = "each test module uses a different subset")]
 
 pub mod cloudtrail_server;
+pub mod lake_server;
 pub mod moto;
+pub mod trail_query;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
