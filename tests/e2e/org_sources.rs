@@ -360,3 +360,60 @@ async fn four_sources_print_the_same_json() {
     assert_eq!(lake.describes(), 2);
     assert_eq!(lake.result_pages(), rows.records.len().div_ceil(4));
 }
+
+#[test]
+fn athena_ddl_for_organization_bucket() {
+    let args = [
+        "athena-ddl",
+        "--bucket",
+        "s3://org-trail/audit",
+        "--org-id",
+        ORG,
+        "--account",
+        ACCOUNT,
+        "--region",
+        "eu-west-1",
+        "--table",
+        "security.trail",
+    ];
+    let (code, stdout, stderr) = run_at("http://127.0.0.1:9", &args.map(String::from));
+    assert_eq!(code, 0, "stderr: {stderr}");
+    assert!(stdout.starts_with("CREATE EXTERNAL TABLE IF NOT EXISTS security.trail (\n"));
+    assert!(stdout.contains("\nLOCATION 's3://org-trail/audit/AWSLogs/o-a1b2c3d4e5/'\n"));
+    assert!(stdout.contains("  'projection.account.values'='111122223333',\n"));
+    assert!(stdout.contains("  'projection.region.values'='us-east-1,eu-west-1',\n"));
+    assert!(stdout.contains(
+        "  'storage.location.template'='s3://org-trail/audit/AWSLogs/o-a1b2c3d4e5/${account}/CloudTrail/${region}/${timestamp}'\n"
+    ));
+}
+
+#[test]
+fn remote_source_errors() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["learn", "--athena", "t", "--role", ROLE],
+            "trailgrant: reading a trail bucket, Athena or CloudTrail Lake needs a time window: \
+             give `--since` or `--start`\n",
+        ),
+        (
+            &["learn", "--events", "x.json", "--role", ROLE, "--explain"],
+            "trailgrant: `--explain` prints the query of `--athena` or `--lake`; give one of them\n",
+        ),
+        (
+            &["learn", "--lake", "x;y", "--role", ROLE, "--since", "1d"],
+            "trailgrant: `x;y` is not an event data store ARN or id \
+             (`arn:aws:cloudtrail:REGION:ACCOUNT:eventdatastore/ID`)\n",
+        ),
+        (
+            &["learn", "--events", "s3://b/AWSLogs/x", "--role", ROLE, "--since", "1d"],
+            "trailgrant: `s3://b/AWSLogs/x`: expected an account id after `AWSLogs/`, found `x`\n",
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<String> = args.iter().map(ToString::to_string).collect();
+        let (code, stdout, stderr) = run_at("http://127.0.0.1:9", &args);
+        assert_eq!(code, 2, "{args:?}");
+        assert_eq!(stdout, "", "{args:?}");
+        assert_eq!(stderr, expected, "{args:?}");
+    }
+}

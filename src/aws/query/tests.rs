@@ -247,3 +247,162 @@ fn denial_pattern_agrees_with_classifier() {
         Some(&format!("User: x {DENIAL_MESSAGE_TEXT} y"))
     ));
 }
+
+/// Parses the column list of a `CREATE EXTERNAL TABLE` statement into
+/// dotted paths (`useridentity.sessioncontext.sessionissuer.arn`) and their
+/// types, lower-cased; partition columns are included.
+fn ddl_columns(ddl: &str) -> std::collections::BTreeMap<String, String> {
+    fn split_top(text: &str) -> Vec<&str> {
+        let mut parts = Vec::new();
+        let (mut depth, mut from) = (0i32, 0usize);
+        for (at, c) in text.char_indices() {
+            match c {
+                '<' | '(' => depth += 1,
+                '>' | ')' => depth -= 1,
+                ',' if depth == 0 => {
+                    parts.push(text[from..at].trim());
+                    from = at + 1;
+                }
+                _ => {}
+            }
+        }
+        parts.push(text[from..].trim());
+        parts.into_iter().filter(|p| !p.is_empty()).collect()
+    }
+    fn add(path: &str, kind: &str, out: &mut std::collections::BTreeMap<String, String>) {
+        let kind = kind.trim().to_ascii_lowercase();
+        out.insert(path.to_owned(), kind.clone());
+        if let Some(members) = kind
+            .strip_prefix("struct<")
+            .and_then(|k| k.strip_suffix('>'))
+        {
+            for member in split_top(members) {
+                let (name, member_kind) = member.split_once(':').unwrap();
+                add(&format!("{path}.{}", name.trim()), member_kind, out);
+            }
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    let open = ddl.find('(').unwrap();
+    let close = ddl.find("\n)\n").unwrap();
+    for column in split_top(&ddl[open + 1..close]) {
+        let (name, kind) = column.split_once(' ').unwrap();
+        add(&name.to_ascii_lowercase(), kind, &mut out);
+    }
+    let partitions = ddl.split("PARTITIONED BY (").nth(1).unwrap();
+    let partitions = &partitions[..partitions.find(")\n").unwrap()];
+    for column in split_top(partitions) {
+        let (name, kind) = column.split_once(' ').unwrap();
+        add(&name.trim_matches('`').to_ascii_lowercase(), kind, &mut out);
+    }
+    out
+}
+
+/// Returns the column references of a query: identifier chains outside
+/// string literals and quoted aliases that are not function calls, SQL
+/// words or names the query defines.
+fn column_references(sql: &str) -> std::collections::BTreeSet<String> {
+    let without_literals = regex::Regex::new(r"'(?:[^']|'')*'")
+        .unwrap()
+        .replace_all(sql, "''");
+    let identifier =
+        regex::Regex::new(r#""[^"]*"|[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*(\s*\()?"#)
+            .unwrap();
+    const WORDS: &[&str] = &[
+        "select",
+        "from",
+        "where",
+        "as",
+        "and",
+        "or",
+        "not",
+        "is",
+        "null",
+        "case",
+        "when",
+        "then",
+        "end",
+        "in",
+        "between",
+        "like",
+        "over",
+        "partition",
+        "by",
+        "cast",
+        "json",
+        "true",
+        "false",
+        // Names the query itself defines.
+        "event_at",
+        "role_records",
+        "ordinal",
+        "denied",
+        "first_denied_at",
+    ];
+    identifier
+        .captures_iter(&without_literals)
+        .filter(|captures| captures.get(1).is_none())
+        .map(|captures| captures[0].to_owned())
+        .filter(|word| !word.starts_with('"'))
+        .map(|word| word.to_ascii_lowercase())
+        .filter(|word| !WORDS.contains(&word.as_str()))
+        .collect()
+}
+
+#[test]
+fn athena_query_fits_cloudtrail_table() {
+    let ddl = crate::aws::ddl::athena_ddl(&crate::aws::ddl::DdlRequest {
+        location: TrailLocation::parse("s3://org-trail", Some("o-a1b2c3d4e5"))
+            .unwrap()
+            .0,
+        table: "cloudtrail_org".into(),
+        accounts: Vec::new(),
+        regions: vec!["us-east-1".into()],
+        first_day: "2026/01/01".into(),
+    });
+    let table_columns = ddl_columns(&ddl);
+    // The checks below rely on the parser seeing nested members.
+    assert_eq!(
+        table_columns["useridentity.sessioncontext.sessionissuer.arn"],
+        "string"
+    );
+    let table = AthenaTable::parse("cloudtrail_org", None, PartitionColumns::default()).unwrap();
+    let sql = athena_sql(&table, &scope());
+    let references = column_references(&sql);
+    // Every table and partition column the query names exists; the table
+    // name is the only other identifier.
+    for reference in &references {
+        if reference == "cloudtrail_org" {
+            continue;
+        }
+        let kind = table_columns
+            .get(reference.as_str())
+            .unwrap_or_else(|| panic!("`{reference}` is not a column of the CloudTrail table"));
+        // Every reference is used as text except `resources`, which is
+        // cast to JSON whole.
+        if reference == "resources" {
+            assert!(kind.starts_with("array<struct<"), "{reference}: {kind}");
+        } else {
+            assert_eq!(kind, "string", "{reference}");
+        }
+    }
+    for partition in ["account", "region", "timestamp"] {
+        assert!(
+            sql.contains(&format!("\"{partition}\"")),
+            "{partition} not filtered"
+        );
+        assert_eq!(table_columns[partition], "string", "{partition}");
+    }
+    // The partition columns the query filters on are the projected ones.
+    for property in [
+        "'projection.account.type'='injected'",
+        "'projection.region.type'='enum'",
+        "'projection.timestamp.type'='date'",
+        "'projection.timestamp.format'='yyyy/MM/dd'",
+    ] {
+        assert!(ddl.contains(property), "{property}");
+    }
+    assert!(references.contains("useridentity.sessioncontext.sessionissuer.arn"));
+    assert!(references.contains("requestparameters"));
+    assert!(references.len() > 30, "{references:?}");
+}
