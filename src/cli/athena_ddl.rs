@@ -62,7 +62,7 @@ pub fn run(args: &AthenaDdlArgs) -> anyhow::Result<Exit> {
     if account.is_some() {
         bail!("`--bucket` names an account folder; give the accounts with `--account`");
     }
-    for account in args.accounts.iter().filter(|a| !is_account_id(a)) {
+    if let Some(account) = args.accounts.iter().find(|a| !is_account_id(a)) {
         bail!("`{account}` is not a 12-digit account id");
     }
     if NaiveDate::parse_from_str(&args.first_day, "%Y/%m/%d").is_err() {

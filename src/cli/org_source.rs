@@ -120,7 +120,7 @@ impl OrgPlan {
         if let Some(org_id) = org.org_id.as_deref().filter(|id| !is_org_id(id)) {
             bail!("`{org_id}` is not an organization id (`o-` and 10 to 32 letters or digits)");
         }
-        for account in org.accounts.iter().filter(|a| !is_account_id(a)) {
+        if let Some(account) = org.accounts.iter().find(|a| !is_account_id(a)) {
             bail!("`{account}` is not a 12-digit account id");
         }
         let mut plan = OrgPlan {
