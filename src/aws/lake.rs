@@ -6,9 +6,7 @@
 //! `QUEUED` and `RUNNING` states, and `GetQueryResults` page by page. Lake
 //! keeps `requestParameters`, `responseElements` and `additionalEventData`
 //! as maps of strings, so a nested request parameter arrives as its JSON
-//! text and a number or boolean as a string; the pipeline reads the
-//! parameters it needs from those strings as it does for saved Lake result
-//! files.
+//! text and a number or boolean as a string, as in saved Lake result files.
 
 use std::time::Duration;
 

@@ -1,5 +1,5 @@
-//! What the organization-scale sources ask for, as text: the S3 key
-//! prefixes of a trail bucket for a time window, and the SQL that Athena and
+//! Request builders of the organization-scale sources: the S3 key prefixes
+//! of a trail bucket for a time window, and the SQL that Athena and
 //! CloudTrail Lake run so that only the role's relevant events come back.
 //!
 //! Nothing here calls AWS, so every string the sources send can be unit
@@ -24,11 +24,11 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use crate::record::RoleSelector;
 
-/// The column of every result row that holds the number of the role's
+/// The column of every result row that contains the number of the role's
 /// events in the window, before the query kept only the relevant ones.
 pub const ROLE_RECORDS_COLUMN: &str = "role_records";
 
-/// How long after an event CloudTrail may deliver the file that holds it.
+/// The time CloudTrail may take to deliver the file that contains an event.
 /// Files are filed under the day they were delivered ("CloudTrail log file
 /// examples": a file "can contain records written at any point before"
 /// its delivery time), and delivery normally takes about 5 minutes, rarely
@@ -45,7 +45,7 @@ const DENIAL_CODE_PATTERN: &str =
 /// code.
 const DENIAL_MESSAGE_TEXT: &str = "is not authorized to perform:";
 
-/// Which events a query or listing covers.
+/// The events a query or listing covers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     /// The role.
@@ -76,7 +76,7 @@ impl Scope {
     }
 }
 
-/// Where a trail delivers its files: `s3://BUCKET/PREFIX/AWSLogs/[ORG/]`.
+/// The place a trail delivers its files to: `s3://BUCKET/PREFIX/AWSLogs/[ORG/]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TrailLocation {
     /// The bucket.
@@ -230,7 +230,7 @@ pub struct PartitionColumns {
 }
 
 impl Default for PartitionColumns {
-    /// The columns of the table `trailgrant athena-ddl` prints.
+    /// Returns the columns of the table `trailgrant athena-ddl` prints.
     fn default() -> Self {
         PartitionColumns {
             account: Some("account".to_owned()),
@@ -401,7 +401,7 @@ const ATHENA_SCALARS: &[(&str, &str)] = &[
 /// (`arn:aws:iam::ACCOUNT:oidc-provider/HOST:AUDIENCE:SUBJECT`).
 const PROVIDER_PATTERN: &str = "^arn:[^:]+:iam::[0-9]+:oidc-provider/[^:]+";
 
-/// How one engine spells the columns and literals the query needs.
+/// One engine's spelling of the columns and literals the query needs.
 struct Dialect {
     /// The columns selected.
     selected: Vec<Selected>,
@@ -594,9 +594,9 @@ fn denied_condition(dialect: &Dialect) -> String {
     )
 }
 
-/// The role's events: calls made by its sessions, and web identity
-/// `AssumeRoleWithWebIdentity` calls that name it, matched as
-/// [`RoleSelector::matches`] does.
+/// Returns the condition for the role's events: calls made by its sessions,
+/// and web identity `AssumeRoleWithWebIdentity` calls that name it, matched
+/// as [`RoleSelector::matches`] does.
 fn role_condition(dialect: &Dialect, role: &RoleSelector) -> String {
     let pattern = role_arn_pattern(role).replace('\'', "''");
     format!(
