@@ -25,10 +25,10 @@ const PAGE_SIZE: i32 = 1000;
 /// [`MAX_POLL_INTERVAL`].
 const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// The longest pause between two `GetQueryExecution` calls.
+/// The maximum pause between two `GetQueryExecution` calls.
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(5);
 
-/// Where and how to run the query.
+/// The query and the Athena settings to run it with.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AthenaRequest {
     /// The SQL.
@@ -37,8 +37,8 @@ pub struct AthenaRequest {
     pub database: Option<String>,
     /// The workgroup; Athena uses `primary` when unset.
     pub workgroup: Option<String>,
-    /// Where Athena writes the results (`s3://…`); the workgroup's setting
-    /// applies when unset.
+    /// The S3 location (`s3://…`) Athena writes the results to; the
+    /// workgroup's setting applies when unset.
     pub output_location: Option<String>,
 }
 

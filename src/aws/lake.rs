@@ -24,7 +24,7 @@ use crate::learn::LearnOptions;
 /// [`MAX_POLL_INTERVAL`].
 const FIRST_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-/// The longest pause between two `DescribeQuery` calls.
+/// The maximum pause between two `DescribeQuery` calls.
 const MAX_POLL_INTERVAL: Duration = Duration::from_secs(5);
 
 /// An event data store, given by ARN or id.

@@ -24,14 +24,14 @@ pub struct QueryOutcome {
     /// denial, the successes that followed a denial of the same call, and
     /// possibly one other record.
     pub records: Vec<Record>,
-    /// How many records of the role the window holds in all, denied or not;
+    /// The number of the role's records in the window, denied or not;
     /// `None` when no row arrived.
     pub role_records: Option<usize>,
     /// Rows that could not be read.
     pub scan: ScanReport,
     /// The query's id.
     pub query_id: String,
-    /// Bytes the engine scanned, when it says.
+    /// The bytes the engine scanned, when it reports them.
     pub bytes_scanned: Option<u64>,
 }
 

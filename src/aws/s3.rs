@@ -39,7 +39,7 @@ const READ_CONCURRENCY: usize = 16;
 /// The IAM action of the listings.
 const LIST_ACTION: &str = "s3:ListBucket";
 
-/// What to read from the bucket.
+/// The part of a trail bucket to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BucketRequest {
     /// The bucket, prefix and organization.
@@ -49,7 +49,7 @@ pub struct BucketRequest {
     pub scope: Scope,
 }
 
-/// What was read from the bucket.
+/// The records read from a trail bucket, and what could not be read.
 #[derive(Debug, Clone, Default)]
 pub struct BucketOutcome {
     /// The role's records in the window.
@@ -116,7 +116,7 @@ async fn read(
         let has_accounts = found.iter().any(|f| is_account_id(f));
         match (location.org_id.is_none(), orgs.as_slice(), has_accounts) {
             (true, [org], false) => {
-                tracing::debug!(org = %org, "the trail bucket holds one organization's folder");
+                tracing::debug!(org = %org, "the trail bucket contains one organization folder");
                 location.org_id = Some((*org).clone());
             }
             _ => folders = Some(found),

@@ -42,8 +42,8 @@ pub struct OrgArgs {
     #[arg(long, value_name = "NAME", requires = "athena")]
     pub workgroup: Option<String>,
 
-    /// Where Athena writes the query results (`s3://BUCKET/PREFIX/`), when
-    /// the workgroup sets no location.
+    /// The S3 location (`s3://BUCKET/PREFIX/`) for Athena's query results,
+    /// when the workgroup sets none.
     #[arg(long, value_name = "S3_URL", requires = "athena")]
     pub output_location: Option<String>,
 
@@ -77,7 +77,7 @@ pub struct OrgArgs {
     pub explain: bool,
 }
 
-/// Where the records come from.
+/// The remote source of the records.
 #[derive(Debug, Clone)]
 enum Remote {
     /// Local files only.
@@ -113,7 +113,7 @@ impl OrgPlan {
         let (urls, files): (Vec<&PathBuf>, Vec<&PathBuf>) = events
             .iter()
             .partition(|path| path.to_string_lossy().starts_with("s3://"));
-        let remote_wanted = !urls.is_empty() || org.athena.is_some() || org.lake.is_some();
+        let is_remote = !urls.is_empty() || org.athena.is_some() || org.lake.is_some();
         if org.explain && org.athena.is_none() && org.lake.is_none() {
             bail!("`--explain` prints the query of `--athena` or `--lake`; give one of them");
         }
@@ -129,7 +129,7 @@ impl OrgPlan {
             aws,
             explain: org.explain,
         };
-        if !remote_wanted {
+        if !is_remote {
             return Ok(plan);
         }
         let Some(start) = window.start else {
