@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::anticipate::{self, AnticipateMode, Anticipated, NotAnticipated};
 use crate::catalog::Catalog;
 use crate::denial::{self, Cause, Denial};
 use crate::diff::{self, PolicyDiff, RequirementState, RequirementStatus};
@@ -52,6 +53,9 @@ pub struct LearnOptions {
     pub trust_policy: Option<PolicyDocument>,
     /// The role's current policies, to diff against.
     pub current: Option<PolicySet>,
+    /// The handling of the permissions the rest of a recognised deploy flow
+    /// will need.
+    pub anticipate: AnticipateMode,
 }
 
 impl LearnOptions {
@@ -173,6 +177,12 @@ pub struct Report {
     pub trust: Vec<TrustFinding>,
     /// Report-level warnings.
     pub warnings: Vec<String>,
+    /// Permissions the rest of a recognised deploy flow will need.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub anticipated: Vec<Anticipated>,
+    /// Permissions of recognised flows that are not anticipated, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_anticipated: Vec<NotAnticipated>,
 }
 
 impl Report {
@@ -217,7 +227,9 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         .filter(|finding| finding.status == Status::Missing)
         .flat_map(missing_requirements)
         .collect();
-    let policy = proposal::document(proposal::build_statements(&needed));
+    let mut statements = proposal::build_statements(&needed);
+    let anticipation = anticipate::run(options, &findings, &records, catalog, &mut statements);
+    let policy = proposal::document(statements);
     let refused: Vec<&Record> = denials
         .iter()
         .map(|denial| &denial.record)
@@ -238,6 +250,8 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         diff,
         trust,
         warnings,
+        anticipated: anticipation.anticipated,
+        not_anticipated: anticipation.not_anticipated,
     }
 }
 

@@ -31,13 +31,15 @@ fn is_unsafe(ch: char) -> bool {
 }
 
 /// Escapes text for a Markdown table cell or inline text: neutralizes
-/// control characters and the characters Markdown would interpret.
+/// control characters and the characters Markdown would interpret,
+/// including GitHub's `$` math delimiters, `~` strikethrough and `&`
+/// entity references.
 pub fn markdown_safe(text: &str) -> String {
     let safe = terminal_safe(text);
     let mut out = String::with_capacity(safe.len());
     for ch in safe.chars() {
         match ch {
-            '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '\\' => {
+            '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '\\' | '$' | '~' | '&' => {
                 out.push('\\');
                 out.push(ch);
             }
@@ -62,5 +64,6 @@ mod tests {
     #[test]
     fn markdown_specials_are_escaped() {
         assert_eq!(markdown_safe("a|b`c"), "a\\|b\\`c");
+        assert_eq!(markdown_safe("${$}x&amp;~y"), "\\${\\$}x\\&amp;\\~y");
     }
 }

@@ -9,7 +9,9 @@ mod aws_args;
 mod catalog;
 mod exit;
 mod learn;
+mod learn_live;
 mod org_source;
+mod output;
 mod runs;
 mod self_policy;
 

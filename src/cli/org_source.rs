@@ -4,7 +4,6 @@
 //! pipeline.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use anyhow::bail;
 use chrono::{DateTime, Utc};
@@ -20,7 +19,7 @@ use trailgrant::aws::s3::{read_trail_bucket, BucketRequest};
 use trailgrant::aws::{load_config, search_regions, AwsOptions, SdkConfig};
 use trailgrant::learn::{LearnOptions, Window};
 use trailgrant::record::{Record, RoleSelector};
-use trailgrant::source::{self, ScanReport};
+use trailgrant::source::ScanReport;
 
 use super::aws_args::{runtime, AwsArgs};
 
@@ -175,6 +174,11 @@ impl OrgPlan {
         Ok(plan)
     }
 
+    /// Returns the local files and directories of `--events`.
+    pub fn local_files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
     /// Returns the SQL to print for `--explain`, or `None` when the run
     /// goes on.
     pub fn explanation(&self) -> Option<&str> {
@@ -219,14 +223,9 @@ pub struct Collected {
     pub role_records: Option<usize>,
 }
 
-/// Reads the planned sources.
+/// Reads the planned remote source; local files are left to the caller.
 pub fn collect(plan: &OrgPlan, options: &LearnOptions) -> anyhow::Result<Collected> {
     let mut collected = Collected::default();
-    if !plan.files.is_empty() {
-        let (records, scan) = scan_files(&plan.files, options);
-        collected.records = records;
-        collected.scan = scan;
-    }
     if matches!(plan.remote, Remote::None) {
         return Ok(collected);
     }
@@ -270,16 +269,4 @@ fn add_query(collected: &mut Collected, outcome: QueryOutcome, engine: &str) {
     collected.records.extend(outcome.records);
     collected.scan.merge(outcome.scan);
     collected.role_records = outcome.role_records.or(Some(0));
-}
-
-fn scan_files(paths: &[PathBuf], options: &LearnOptions) -> (Vec<Record>, ScanReport) {
-    let collected = Mutex::new(Vec::<Record>::new());
-    let scan = source::scan_paths(paths, &options.prefilter(), |record, _origin| {
-        if options.accepts(&record) {
-            if let Ok(mut records) = collected.lock() {
-                records.push(record);
-            }
-        }
-    });
-    (collected.into_inner().unwrap_or_default(), scan)
 }

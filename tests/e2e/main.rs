@@ -12,11 +12,14 @@
 )]
 
 mod acceptance;
+mod anticipate;
 mod learn;
 mod live_iam;
+mod live_learn;
 mod live_lookup;
 mod live_runs;
 mod org_sources;
 mod policy_oracle;
+mod render;
 mod samples;
 mod support;

@@ -145,6 +145,7 @@ fn role_options() -> LearnOptions {
         },
         trust_policy: None,
         current: None,
+        anticipate: Default::default(),
     }
 }
 

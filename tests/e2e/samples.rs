@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use trailgrant::anticipate::AnticipateMode;
 use trailgrant::catalog::Catalog;
 use trailgrant::denial;
 use trailgrant::learn::{learn, LearnOptions, Window};
@@ -74,6 +75,7 @@ fn every_denied_record_of_a_role_gets_a_finding() {
             window: Window::default(),
             trust_policy: None,
             current: None,
+            anticipate: AnticipateMode::default(),
         };
         let denied: Vec<Record> = records
             .iter()
@@ -127,6 +129,7 @@ fn sample_findings_name_catalog_actions() {
         window: Window::default(),
         trust_policy: None,
         current: None,
+        anticipate: AnticipateMode::default(),
     };
     let report = learn(records, Catalog::embedded().unwrap(), &options);
     let actions: Vec<&str> = report

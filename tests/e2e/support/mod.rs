@@ -1,12 +1,16 @@
-//! Helpers for running the real binary, and for the AWS adapter's tests:
-//! loopback servers, generated CloudTrail traffic and SDK configurations,
-//! all pointed at 127.0.0.1 with fake credentials.
+//! Helpers for running the real binary, loading fixtures, and the external
+//! tools some tests drive; for the AWS adapter's tests, loopback servers,
+//! generated CloudTrail traffic and SDK configurations, all pointed at
+//! 127.0.0.1 with fake credentials.
 
 #![allow(dead_code, reason = "each test module uses a different subset")]
 
+pub mod authorizer;
 pub mod cloudtrail_server;
 pub mod lake_server;
 pub mod moto;
+pub mod simulator;
+pub mod tools;
 pub mod trail_query;
 
 use std::path::{Path, PathBuf};
@@ -16,7 +20,12 @@ use std::time::Duration;
 use aws_sdk_cloudtrail::config::retry::RetryConfig;
 use aws_sdk_cloudtrail::config::Credentials;
 use serde_json::{json, Value};
+use trailgrant::anticipate::AnticipateMode;
 use trailgrant::aws::{config_loader, AwsOptions, SdkConfig};
+
+use trailgrant::catalog::Catalog;
+use trailgrant::learn::{self, LearnOptions, Report, Window};
+use trailgrant::record::{Record, RoleSelector};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -122,6 +131,32 @@ pub fn arg(path: &Path) -> String {
 
 /// The role every fixture studies.
 pub const ROLE: &str = "arn:aws:iam::111122223333:role/gha-deploy";
+
+/// Reads the records of a `{"Records": […]}` fixture file.
+pub fn fixture_records(path: &Path) -> Vec<Record> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["Records"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}: no `Records` array", path.display()))
+        .iter()
+        .map(|record| Record::from_value(record.clone()).unwrap())
+        .collect()
+}
+
+/// Runs the library pipeline on a fixture scenario's `events.json` for
+/// `role`, with no current policy and no anticipation.
+pub fn scenario_report(scenario: &str, role: &str) -> Report {
+    let records = fixture_records(&fixture(&format!("{scenario}/events.json")));
+    let options = LearnOptions {
+        role: RoleSelector::parse(role).unwrap(),
+        window: Window::default(),
+        trust_policy: None,
+        current: None,
+        anticipate: AnticipateMode::None,
+    };
+    learn::learn(records, Catalog::embedded().unwrap(), &options)
+}
 
 /// The account of every fixture.
 pub const ACCOUNT: &str = "111122223333";
