@@ -173,6 +173,7 @@ mod tests {
             window: Window::default(),
             trust_policy: None,
             current: None,
+            anticipate: Default::default(),
         }
     }
 
