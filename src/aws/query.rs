@@ -16,7 +16,9 @@
 //! requestParameters)`, the time of its first denial. The outer query keeps
 //! the denials, the successes that came after a denial of the same call, and
 //! one arbitrary event so that the count arrives even when nothing was
-//! denied. Every row carries the count in [`ROLE_RECORDS_COLUMN`].
+//! denied. Every row carries the count in [`ROLE_RECORDS_COLUMN`]. Calls of
+//! the deploy flows that anticipation recognises ([`Scope::flow_calls`])
+//! are kept whatever their outcome, because it reads them all.
 
 use std::fmt::Write as _;
 
@@ -59,6 +61,10 @@ pub struct Scope {
     pub accounts: Vec<String>,
     /// The regions whose events to read; empty means every region.
     pub regions: Vec<String>,
+    /// Calls, as `(eventSource, eventName)` without an API-version suffix,
+    /// whose every record the pipeline reads, denied or not: the steps of
+    /// the deploy flows that anticipation recognises.
+    pub flow_calls: Vec<(String, String)>,
 }
 
 impl Scope {
@@ -563,6 +569,8 @@ fn render(dialect: &Dialect, scope: &Scope) -> String {
     inner.push(format!("    count(*) OVER () AS {ROLE_RECORDS_COLUMN}"));
     inner.push("    row_number() OVER () AS ordinal".to_owned());
     inner.push(format!("    {denied} AS denied"));
+    let flow = flow_condition(dialect, &scope.flow_calls);
+    inner.push(format!("    {flow} AS flow_call"));
     inner.push(format!(
         "    min(CASE WHEN {denied} THEN {} END) OVER (PARTITION BY {}, {}, {}) AS first_denied_at",
         dialect.time, dialect.event_source, dialect.event_name, dialect.request_text
@@ -580,7 +588,7 @@ fn render(dialect: &Dialect, scope: &Scope) -> String {
     sql.push_str(&conditions.join("\n    AND "));
     let _ = write!(
         sql,
-        "\n)\nWHERE denied\n  OR ordinal = 1\n  OR (\"errorCode\" IS NULL AND event_at > first_denied_at)\n"
+        "\n)\nWHERE denied\n  OR flow_call\n  OR ordinal = 1\n  OR (\"errorCode\" IS NULL AND event_at > first_denied_at)\n"
     );
     sql
 }
@@ -592,6 +600,36 @@ fn denied_condition(dialect: &Dialect) -> String {
         code = dialect.error_code,
         message = dialect.error_message,
     )
+}
+
+/// Returns the condition for calls of the deploy flows: per event source,
+/// the event names with an optional API-version suffix (`20150331v2`).
+fn flow_condition(dialect: &Dialect, calls: &[(String, String)]) -> String {
+    let mut by_source: std::collections::BTreeMap<&str, std::collections::BTreeSet<String>> =
+        std::collections::BTreeMap::new();
+    for (source, name) in calls {
+        by_source
+            .entry(source.as_str())
+            .or_default()
+            .insert(regex::escape(name));
+    }
+    if by_source.is_empty() {
+        return "false".to_owned();
+    }
+    let terms: Vec<String> = by_source
+        .iter()
+        .map(|(source, names)| {
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            format!(
+                "({} = '{}' AND regexp_like({}, '^(?:{})(?:[0-9]{{8}}(?:v[0-9]+)?)?$'))",
+                dialect.event_source,
+                source.replace('\'', "''"),
+                dialect.event_name,
+                names.join("|").replace('\'', "''")
+            )
+        })
+        .collect();
+    format!("({})", terms.join("\n      OR "))
 }
 
 /// Returns the condition for the role's events: calls made by its sessions,

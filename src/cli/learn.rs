@@ -179,6 +179,7 @@ impl LearnPlan {
             &args.events,
             &role,
             window,
+            args.anticipate,
             clock.now(),
         )?;
         Ok(LearnPlan {

@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use anyhow::bail;
 use chrono::{DateTime, Utc};
 
+use trailgrant::anticipate::flows::FlowSet;
+use trailgrant::anticipate::AnticipateMode;
 use trailgrant::aws::athena::{query_athena, AthenaRequest};
 use trailgrant::aws::lake::{query_lake, EventDataStore};
 use trailgrant::aws::query::{
@@ -106,6 +108,7 @@ impl OrgPlan {
         events: &[PathBuf],
         role: &RoleSelector,
         window: Window,
+        anticipate: AnticipateMode,
         now: DateTime<Utc>,
     ) -> anyhow::Result<OrgPlan> {
         let aws = aws.options();
@@ -143,6 +146,7 @@ impl OrgPlan {
             end: window.end.unwrap_or(now),
             accounts: accounts(&org.accounts, role, None),
             regions: regions(&plan.aws),
+            flow_calls: flow_calls(anticipate),
         };
         plan.remote = if let Some(table) = &org.athena {
             let partitions =
@@ -200,6 +204,26 @@ fn accounts(given: &[String], role: &RoleSelector, from_url: Option<String>) -> 
     accounts.sort();
     accounts.dedup();
     accounts
+}
+
+/// Returns the calls of the deploy flows that anticipation reads, unless it
+/// is off.
+fn flow_calls(anticipate: AnticipateMode) -> Vec<(String, String)> {
+    if anticipate == AnticipateMode::None {
+        return Vec::new();
+    }
+    let Ok(flows) = FlowSet::embedded() else {
+        return Vec::new();
+    };
+    let mut calls: Vec<(String, String)> = flows
+        .flows
+        .iter()
+        .flat_map(|flow| &flow.steps)
+        .map(|step| (step.event_source.clone(), step.event_name.clone()))
+        .collect();
+    calls.sort();
+    calls.dedup();
+    calls
 }
 
 /// Returns the regions to read: those of `--region` (with the global-service

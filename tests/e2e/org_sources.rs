@@ -156,6 +156,7 @@ fn scope(regions: &[&str]) -> Scope {
         end: time(END),
         accounts: vec![ACCOUNT.to_owned()],
         regions: regions.iter().map(|r| (*r).to_owned()).collect(),
+        flow_calls: Vec::new(),
     }
 }
 

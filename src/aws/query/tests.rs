@@ -13,6 +13,14 @@ fn scope() -> Scope {
         end: Utc.with_ymd_and_hms(2026, 11, 20, 23, 30, 0).unwrap(),
         accounts: vec!["111122223333".into()],
         regions: vec!["us-east-1".into(), "eu-west-1".into()],
+        flow_calls: vec![
+            ("ecr.amazonaws.com".into(), "PutImage".into()),
+            (
+                "ecr.amazonaws.com".into(),
+                "BatchCheckLayerAvailability".into(),
+            ),
+            ("lambda.amazonaws.com".into(), "UpdateFunctionCode".into()),
+        ],
     }
 }
 
@@ -338,6 +346,7 @@ fn column_references(sql: &str) -> std::collections::BTreeSet<String> {
         "ordinal",
         "denied",
         "first_denied_at",
+        "flow_call",
     ];
     identifier
         .captures_iter(&without_literals)

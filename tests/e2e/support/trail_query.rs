@@ -6,7 +6,8 @@
 //! The query keeps the role's events in the window that are denials, the
 //! successes that followed a denial of the same call, and the first event;
 //! every row carries the count of the role's events (see
-//! `trailgrant::aws::query`). The values follow each engine's types: Athena's
+//! `trailgrant::aws::query`); calls of the anticipation flows are kept
+//! whatever their outcome. The values follow each engine's types: Athena's
 //! CloudTrail table holds documents as JSON text and `eventtime` as written,
 //! while Lake holds documents as maps of strings, `userIdentity` as a struct
 //! with lower-case member names and `eventTime` as a timestamp.
@@ -15,6 +16,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
+use trailgrant::anticipate::flows::{base_event_name, FlowSet};
 use trailgrant::denial::is_authorization_failure;
 use trailgrant::record::{Record, RoleSelector};
 
@@ -76,7 +78,7 @@ pub fn relevant(
                 && first_denied
                     .get(&key(record))
                     .is_some_and(|first| record.event_time.unwrap() > *first);
-            denied(record) || *index == 0 || later_success
+            denied(record) || *index == 0 || later_success || is_flow_call(record)
         })
         .map(|(_, (value, _))| (*value).clone())
         .collect();
@@ -84,6 +86,15 @@ pub fn relevant(
         records,
         role_records: in_scope.len(),
     }
+}
+
+/// Returns true for a call of a deploy flow that anticipation recognises,
+/// which the query keeps whatever its outcome.
+fn is_flow_call(record: &Record) -> bool {
+    let flows = FlowSet::embedded().unwrap();
+    flows.flows.iter().flat_map(|flow| &flow.steps).any(|step| {
+        record.source() == step.event_source && base_event_name(record.name()) == step.event_name
+    })
 }
 
 /// Returns the output column names of a query printed by `--explain`: the
