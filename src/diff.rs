@@ -411,6 +411,36 @@ fn is_pattern_kind(miss: &NearMiss) -> bool {
     miss.problem.starts_with("another region") || miss.problem.starts_with("another account")
 }
 
+/// Appends whole statements (such as anticipated ones) to the first
+/// editable document, as new-statement edits.
+pub fn append_statements(diff: &mut PolicyDiff, statements: Vec<Statement>) {
+    if statements.is_empty() {
+        return;
+    }
+    if diff.documents.is_empty() {
+        diff.documents.push(new_document());
+    }
+    let Some(document) = diff.documents.first_mut() else {
+        return;
+    };
+    for statement in statements {
+        document.after.statements.push(statement.clone());
+        diff.edits.push(Edit::NewStatement {
+            policy: document.policy.clone(),
+            statement: Box::new(statement),
+        });
+    }
+}
+
+fn new_document() -> EditedDocument {
+    EditedDocument {
+        policy: "trailgrant-additions".to_owned(),
+        source: "new inline policy".to_owned(),
+        before: PolicyDocument::with_statements(Vec::new()),
+        after: PolicyDocument::with_statements(Vec::new()),
+    }
+}
+
 fn append_new_statements(
     remaining: &[Requirement],
     documents: &mut Vec<EditedDocument>,

@@ -218,10 +218,9 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
             ));
         }
     }
-    let diff = options
-        .current
-        .as_ref()
-        .map(|current| compare(&mut findings, &records, current));
+    if let Some(current) = &options.current {
+        judge_findings(&mut findings, &records, current);
+    }
     let needed: Vec<Requirement> = findings
         .iter()
         .filter(|finding| finding.status == Status::Missing)
@@ -229,6 +228,15 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         .collect();
     let mut statements = proposal::build_statements(&needed);
     let anticipation = anticipate::run(options, &findings, &records, catalog, &mut statements);
+    let diff = options.current.as_ref().map(|current| {
+        // Anticipated statements the user asked to include go into the
+        // edit too, after the observed ones, as their own statements.
+        let included = match options.anticipate {
+            AnticipateMode::Include => anticipate::statements(&anticipation.anticipated),
+            _ => Vec::new(),
+        };
+        plan_edit(&findings, current, included)
+    });
     let policy = proposal::document(statements);
     let refused: Vec<&Record> = denials
         .iter()
@@ -270,9 +278,9 @@ fn missing_requirements(finding: &Finding) -> Vec<Requirement> {
         .collect()
 }
 
-/// Judges every finding's requirements against the current policies,
-/// updates the statuses, and plans the smallest edit.
-fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) -> PolicyDiff {
+/// Judges every finding's requirements against the current policies and
+/// updates the statuses.
+fn judge_findings(findings: &mut [Finding], records: &[Record], current: &PolicySet) {
     for finding in findings.iter_mut() {
         finding.requirement_status = finding
             .requirements
@@ -283,6 +291,11 @@ fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) ->
             restate(finding, records, current);
         }
     }
+}
+
+/// Plans the smallest edit of the current documents for the missing
+/// requirements, then appends `extra` statements.
+fn plan_edit(findings: &[Finding], current: &PolicySet, extra: Vec<Statement>) -> PolicyDiff {
     let missing: Vec<Requirement> = findings
         .iter()
         .filter(|finding| finding.status == Status::Missing)
@@ -293,7 +306,9 @@ fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) ->
         .filter(|finding| matches!(finding.status, Status::Missing | Status::Undetermined))
         .flat_map(missing_requirements)
         .collect();
-    diff::plan(&missing, &flagged, current)
+    let mut planned = diff::plan(&missing, &flagged, current);
+    diff::append_statements(&mut planned, extra);
+    planned
 }
 
 /// Sets the status and remedy of a finding the proposal would fix, from

@@ -640,3 +640,40 @@ fn anticipate_flag_rejects_unknown_modes() {
         run.stderr
     );
 }
+
+#[test]
+fn include_puts_anticipated_statements_in_the_edit() {
+    let case = crate::support::fixture("acceptance/02-ecr-push-namespaced-repo");
+    let run = crate::support::run([
+        "learn".to_owned(),
+        "--events".to_owned(),
+        crate::support::arg(&case.join("events.json")),
+        "--role".to_owned(),
+        crate::support::ROLE.to_owned(),
+        "--policy".to_owned(),
+        crate::support::arg(&case.join("current-policy.json")),
+        "--anticipate".to_owned(),
+        "include".to_owned(),
+        "--output".to_owned(),
+        "json".to_owned(),
+    ]);
+    let json = run.json();
+    let edits = json["diff"]["edits"].as_array().unwrap();
+    let anticipated: Vec<_> = edits
+        .iter()
+        .filter(|edit| {
+            edit["statement"]["Sid"]
+                .as_str()
+                .is_some_and(|sid| sid.starts_with("Anticipated"))
+        })
+        .collect();
+    assert_eq!(anticipated.len(), 1, "{edits:#?}");
+    assert_eq!(
+        anticipated[0]["statement"]["Action"],
+        serde_json::json!([
+            "ecr:CompleteLayerUpload",
+            "ecr:PutImage",
+            "ecr:UploadLayerPart"
+        ])
+    );
+}

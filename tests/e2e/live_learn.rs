@@ -146,5 +146,7 @@ async fn from_iam_diffs_against_the_role_in_iam() {
     assert_eq!(login["status"], "already-allowed");
     let statements = json["policy"]["Statement"].as_array().unwrap();
     assert_eq!(statements.len(), 3, "{statements:#?}");
-    assert!(statements.iter().all(|s| s["Action"] != "ecr:GetAuthorizationToken"));
+    assert!(statements
+        .iter()
+        .all(|s| s["Action"] != "ecr:GetAuthorizationToken"));
 }
