@@ -22,23 +22,25 @@ use super::Exit;
 /// Flags of `learn`.
 #[derive(Debug, clap::Args)]
 pub struct LearnArgs {
-    /// CloudTrail event files or directories (searched recursively), or `-`
-    /// for stdin. Every shape is detected: S3 delivery files (`.json.gz`
-    /// too), JSON arrays, single records, JSON lines, LookupEvents output,
-    /// EventBridge envelopes and CloudTrail Lake query results.
-    /// Without `--events`, the events are read from CloudTrail's
-    /// LookupEvents (see `--last-run`, `--run` and the AWS flags).
+    /// CloudTrail event files or directories (searched recursively), `-`
+    /// for stdin, or a trail bucket `s3://BUCKET[/PREFIX]` whose log files of
+    /// the window are read. Every shape is detected: S3 delivery files
+    /// (`.json.gz` too), JSON arrays, single records, JSON lines,
+    /// LookupEvents output, EventBridge envelopes and CloudTrail Lake query
+    /// results. Without `--events`, `--athena` or `--lake`, the events are
+    /// read from CloudTrail's LookupEvents (see `--last-run`, `--run` and
+    /// the AWS flags).
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub events: Vec<PathBuf>,
 
     /// Study the role's most recent run (GitHub Actions session), found
     /// from its `AssumeRoleWithWebIdentity` events in CloudTrail.
-    #[arg(long, conflicts_with_all = ["run", "events"])]
+    #[arg(long, conflicts_with_all = ["run", "events", "athena", "lake"])]
     pub last_run: bool,
 
     /// Study this run: the access key id or the session name (set
     /// `role-session-name` in the workflow to make it the run id).
-    #[arg(long, value_name = "ID", conflicts_with = "events")]
+    #[arg(long, value_name = "ID", conflicts_with_all = ["events", "athena", "lake"])]
     pub run: Option<String>,
 
     /// Poll CloudTrail for up to this long until the run's denials are
@@ -111,6 +113,9 @@ pub struct LearnArgs {
 
     #[command(flatten)]
     pub layout: super::output::OutputArgs,
+
+    #[command(flatten)]
+    pub org: super::org_source::OrgArgs,
 }
 
 /// The validated plan of one `learn` run.
@@ -121,6 +126,7 @@ struct LearnPlan {
     format: Format,
     write: Option<PathBuf>,
     live: LivePlan,
+    source: super::org_source::OrgPlan,
     now: DateTime<Utc>,
     layout: super::output::OutputArgs,
 }
@@ -163,12 +169,21 @@ impl LearnPlan {
         let live = LivePlan {
             run,
             wait: args.wait,
-            lookup: args.events.is_empty(),
+            lookup: args.events.is_empty() && args.org.athena.is_none() && args.org.lake.is_none(),
             from_iam: args.from_iam,
             aws: args.aws.options(),
         };
+        let source = super::org_source::OrgPlan::new(
+            &args.org,
+            &args.aws,
+            &args.events,
+            &role,
+            window,
+            args.anticipate,
+            clock.now(),
+        )?;
         Ok(LearnPlan {
-            inputs: args.events,
+            inputs: source.local_files().to_vec(),
             options: LearnOptions {
                 role,
                 window,
@@ -179,6 +194,7 @@ impl LearnPlan {
             format,
             write: args.write,
             live,
+            source,
             now: clock.now(),
             layout: args.layout,
         })
@@ -268,13 +284,20 @@ fn parse_cli_time(text: &str, flag: &str) -> anyhow::Result<DateTime<Utc>> {
 /// Runs `learn`.
 pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit> {
     let mut plan = LearnPlan::from_args(args)?;
+    if let Some(sql) = plan.source.explanation() {
+        super::aws_args::write_stdout(sql)?;
+        return Ok(Exit::NoDenials);
+    }
     let catalog = super::load_catalog(catalog_path)?;
     let mut problems = Vec::new();
-    let mut records = if plan.live.lookup {
+    let mut records = if plan.live.lookup || plan.inputs.is_empty() {
         Vec::new()
     } else {
         scan_files(&plan, &mut problems)
     };
+    let remote = super::org_source::collect(&plan.source, &plan.options)?;
+    problems.extend(remote.scan.problems.iter().map(ToString::to_string));
+    records.extend(remote.records);
     if plan.live.lookup || plan.live.from_iam {
         let live = learn_live::collect(
             &plan.live,
@@ -302,6 +325,11 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
         eprintln!("trailgrant: {problem}");
     }
     let mut report = learn::learn(records, catalog, &plan.options);
+    // A query returns only the records the findings need, with the count of
+    // all the role's records beside them.
+    if let Some(count) = remote.role_records {
+        report.records_of_role = count;
+    }
     if let Some(path) = &plan.write {
         write_policy_file(path, &report)?;
     }

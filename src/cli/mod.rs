@@ -4,11 +4,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod athena_ddl;
 mod aws_args;
 mod catalog;
 mod exit;
 mod learn;
 mod learn_live;
+mod org_source;
 mod output;
 mod runs;
 mod self_policy;
@@ -47,6 +49,9 @@ pub enum Command {
     /// Print the read-only IAM policy trailgrant needs for the chosen
     /// source and options.
     SelfPolicy(self_policy::SelfPolicyArgs),
+    /// Print the `CREATE EXTERNAL TABLE` statement of an Athena table over
+    /// a trail bucket, with partition projection, for `learn --athena`.
+    AthenaDdl(athena_ddl::AthenaDdlArgs),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -69,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Catalog(args) => catalog::run(args, cli.catalog.as_deref()),
         Command::Runs(args) => runs::run(args),
         Command::SelfPolicy(args) => self_policy::run(args),
+        Command::AthenaDdl(args) => athena_ddl::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

@@ -19,6 +19,7 @@ mod live_iam;
 mod live_learn;
 mod live_lookup;
 mod live_runs;
+mod org_sources;
 mod policy_oracle;
 mod render;
 mod samples;

@@ -8,9 +8,11 @@
 pub mod authorizer;
 pub mod catalog_env;
 pub mod cloudtrail_server;
+pub mod lake_server;
 pub mod moto;
 pub mod simulator;
 pub mod tools;
+pub mod trail_query;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
