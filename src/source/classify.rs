@@ -17,18 +17,18 @@ use super::lake;
 use super::stream::{advance_nested, advance_string, ValueState};
 use crate::record::{parse_time, Record};
 
-/// What a value in a record position is.
+/// The kind of a value in a record position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Shape {
     /// A CloudTrail record.
     Record,
     /// An EventBridge event whose `detail` is the record.
     Envelope,
-    /// A LookupEvents entry whose `CloudTrailEvent` holds the record.
+    /// A LookupEvents entry whose `CloudTrailEvent` contains the record.
     Lookup,
     /// A CloudTrail Lake result row: a list of `{column: value}` objects.
     LakeRow,
-    /// An object holding records under `Records`, `Events` or
+    /// An object with records under `Records`, `Events` or
     /// `QueryResultRows`.
     Container,
     /// Something else, described for the message.
@@ -58,7 +58,7 @@ const RECORD_KEYS: &[&[u8]] = &[
     b"insightDetails",
 ];
 
-/// The keys under which a container holds its records, as CloudTrail's S3
+/// The keys under which a container lists its records, as CloudTrail's S3
 /// delivery files, the LookupEvents response and CloudTrail Lake's
 /// GetQueryResults response name them.
 pub(super) const CONTAINER_KEYS: &[&[u8]] = &[b"Records", b"Events", b"QueryResultRows"];
@@ -66,7 +66,7 @@ pub(super) const CONTAINER_KEYS: &[&[u8]] = &[b"Records", b"Events", b"QueryResu
 /// How many unknown keys a "not a record" message lists.
 const KEYS_SHOWN: usize = 4;
 
-/// Returns the shape of `bytes`, which hold one JSON value. Malformed input
+/// Returns the shape of `bytes`, which contain one JSON value. Malformed input
 /// is classified as a record so that the parser reports what is wrong.
 pub(super) fn classify(bytes: &[u8]) -> Shape {
     let value = trim(bytes);
@@ -341,7 +341,7 @@ mod tests {
     }
 
     #[test]
-    fn lookup_entry_takes_outer_time_when_record_has_none() {
+    fn lookup_entry_falls_back_to_outer_time() {
         let entry = br#"{"EventTime":1706601128,"CloudTrailEvent":"{\"eventName\":\"X\"}"}"#;
         let record = decode(&Shape::Lookup, entry).unwrap();
         assert_eq!(record.name(), "X");

@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 
 use crate::record::Record;
 
-/// How a column's value becomes part of the record.
+/// The treatment of a column's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
     /// A string field.
@@ -255,8 +255,9 @@ fn set_path(record: &mut Map<String, Value>, path: &[&str], value: Value) {
 }
 
 /// Parses Trino's text form of a row, `{a=1, b={c=x}, d=null}`, into an
-/// object of strings. Values end at `, ` or `}`, so a value holding either
-/// is cut there; identity fields (ARNs, ids, names, dates) hold neither.
+/// object of strings. A value ends at the next `,` or `}`, so a value that
+/// contains either is cut there. Identity fields (ARNs, ids, names, dates)
+/// contain neither.
 fn parse_trino_row(text: &str) -> Option<Map<String, Value>> {
     let mut rest = text.trim();
     let map = parse_trino_map(&mut rest)?;
