@@ -32,6 +32,7 @@ pub mod learn;
 pub mod policy;
 pub mod proposal;
 pub mod record;
+pub mod remedy;
 pub mod render;
 pub mod requirement;
 pub mod sanitize;

@@ -191,7 +191,12 @@ impl Record {
         self.recipient_account_id
             .as_deref()
             .or(self.user_identity.account_id.as_deref())
-            .or(self.user_identity.session_context.session_issuer.account_id.as_deref())
+            .or(self
+                .user_identity
+                .session_context
+                .session_issuer
+                .account_id
+                .as_deref())
     }
 
     /// Returns true for a failed or successful `AssumeRoleWithWebIdentity`
@@ -233,10 +238,17 @@ where
 fn epoch_to_time(seconds: f64) -> Option<DateTime<Utc>> {
     // LookupEvents returns `EventTime` in epoch seconds, sometimes with a
     // fraction; values above 1e11 are epoch milliseconds.
-    let seconds = if seconds > 1e11 { seconds / 1000.0 } else { seconds };
+    let seconds = if seconds > 1e11 {
+        seconds / 1000.0
+    } else {
+        seconds
+    };
     let whole = seconds.trunc();
     let nanos = ((seconds - whole) * 1e9).round();
-    #[expect(clippy::cast_possible_truncation, reason = "range checked by timestamp_opt")]
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "range checked by timestamp_opt"
+    )]
     Utc.timestamp_opt(whole as i64, nanos as u32).single()
 }
 
@@ -248,7 +260,11 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Some(time.with_timezone(&Utc));
     }
-    for format in ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f UTC"] {
+    for format in [
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f UTC",
+    ] {
         if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
             return Some(Utc.from_utc_datetime(&naive));
         }
@@ -295,7 +311,11 @@ impl RoleSelector {
         let (account, name, path) = split_role_arn(text).ok_or_else(|| {
             format!("`{text}` is not a role ARN (`arn:aws:iam::ACCOUNT:role/NAME`)")
         })?;
-        Ok(RoleSelector::Arn { account, name, path })
+        Ok(RoleSelector::Arn {
+            account,
+            name,
+            path,
+        })
     }
 
     /// Returns the role name.
@@ -320,9 +340,11 @@ impl RoleSelector {
             return false;
         };
         match self {
-            RoleSelector::Arn { account: a, name: n, path: p } => {
-                a == &account && n.eq_ignore_ascii_case(&name) && (p == &path || p == "/")
-            }
+            RoleSelector::Arn {
+                account: a,
+                name: n,
+                path: p,
+            } => a == &account && n.eq_ignore_ascii_case(&name) && (p == &path || p == "/"),
             RoleSelector::Name(n) => n.eq_ignore_ascii_case(&name),
         }
     }
@@ -344,7 +366,9 @@ impl RoleSelector {
     /// for the role (the only link is `requestParameters.roleArn`).
     pub fn matches_web_identity_assume(&self, record: &Record) -> bool {
         record.is_web_identity_assume()
-            && record.request_str("roleArn").is_some_and(|arn| self.matches_role_arn(arn))
+            && record
+                .request_str("roleArn")
+                .is_some_and(|arn| self.matches_role_arn(arn))
     }
 
     /// Returns true when the record belongs to the role in either way.

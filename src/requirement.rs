@@ -1,1 +1,547 @@
-//! Placeholder.
+//! What one denial needs: the IAM action(s), the exact resource(s), the
+//! conditions least privilege adds, and the request context the evaluator
+//! checks them against.
+//!
+//! The action and resource come from the denial's message when it names
+//! them, since that is what AWS evaluated (`iam:PassRole` inside an ECS
+//! `RegisterTaskDefinition` denial, `kms:Decrypt` inside an S3 one). When it
+//! does not, the catalog resolves the event and builds the ARN from its
+//! request parameters.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::catalog::{ArnContext, Catalog, EventKey, Resolution, ResolutionRule};
+use crate::denial::{Denial, MessageForm};
+use crate::record::Record;
+
+/// One permission a denied call needs.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Requirement {
+    /// `prefix:Name` as the catalog spells it.
+    pub action: String,
+    /// The exact resource ARN with `*`, `?` and `$` in names escaped, or `*`.
+    pub resource: String,
+    /// The catalog resource type of [`Requirement::resource`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
+    /// Conditions least privilege adds: operator → key → values.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub conditions: BTreeMap<String, BTreeMap<String, Vec<String>>>,
+    /// Where the action came from.
+    pub action_source: ActionSource,
+    /// Where the resource came from.
+    pub resource_source: ResourceSource,
+}
+
+/// Where a requirement's action came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionSource {
+    /// Named in the error message.
+    ErrorMessage,
+    /// The exceptions table.
+    ExceptionTable,
+    /// An API-version suffix stripped from the event name.
+    VersionSuffix,
+    /// The event source's IAM prefix differs from its host.
+    EventSourceHost,
+    /// `prefix:eventName`, confirmed by the catalog.
+    EventName,
+    /// A later call of a recognised deploy flow (anticipated).
+    Flow,
+    /// The catalog's dependent actions of a denied action (anticipated).
+    DependentAction,
+}
+
+/// Where a requirement's resource came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceSource {
+    /// Named in the error message.
+    ErrorMessage,
+    /// Built from the event with the catalog's ARN template.
+    Event,
+    /// `*` because the action has no resource type.
+    NoResourceType,
+    /// `*` because the resource could not be known.
+    Unknown,
+}
+
+/// The requirements of one denial, with what could not be determined.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Derived {
+    /// The permissions the call needs.
+    pub requirements: Vec<Requirement>,
+    /// The request context known from the event (lower-case keys).
+    pub context: BTreeMap<String, Vec<String>>,
+    /// Warnings to show on the finding.
+    pub warnings: Vec<String>,
+    /// Why no action could be determined, when none was.
+    pub unknown: Option<String>,
+    /// True when the call needs no permission at all.
+    pub no_permission: bool,
+}
+
+/// Derives what `denial` needs.
+pub fn derive(denial: &Denial, catalog: &Catalog) -> Derived {
+    let record = &denial.record;
+    let mut derived = Derived {
+        context: request_context(record),
+        ..Derived::default()
+    };
+    let (actions, action_source) = match resolve_actions(denial, catalog) {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            derived.no_permission = true;
+            return derived;
+        }
+        Err(reason) => {
+            derived.unknown = Some(reason);
+            return derived;
+        }
+    };
+    for action in actions {
+        let Some(action_ref) = catalog.action(&action) else {
+            continue;
+        };
+        let canonical = action_ref.full_name();
+        let resources = resources_for(denial, catalog, &canonical, &mut derived.warnings);
+        let conditions = conditions_for(&canonical, record, &mut derived);
+        for (resource, resource_type, resource_source) in resources {
+            derived.requirements.push(Requirement {
+                action: canonical.clone(),
+                resource,
+                resource_type,
+                conditions: conditions.clone(),
+                action_source,
+                resource_source,
+            });
+        }
+    }
+    derived.requirements.sort();
+    derived.requirements.dedup();
+    derived
+}
+
+type Actions = (Vec<String>, ActionSource);
+
+/// Returns the actions of the denial: `Ok(None)` when the call needs no
+/// permission, `Err` with the reason when no action could be determined.
+fn resolve_actions(denial: &Denial, catalog: &Catalog) -> Result<Option<Actions>, String> {
+    let record = &denial.record;
+    if let Some(action) = denial.message.action.as_deref() {
+        return match catalog.action(action) {
+            Some(found) => Ok(Some((vec![found.full_name()], ActionSource::ErrorMessage))),
+            None => Err(format!(
+                "the message names `{action}`, which the catalog does not know; \
+                 run `trailgrant catalog refresh` if AWS added it recently"
+            )),
+        };
+    }
+    let key = EventKey {
+        event_source: record.source(),
+        event_name: record.name(),
+        request_parameters: record.request_parameters.as_ref(),
+    };
+    match catalog.resolve(key, None) {
+        Resolution::Actions { actions, rule, .. } => {
+            let source = match rule {
+                ResolutionRule::ErrorMessage => ActionSource::ErrorMessage,
+                ResolutionRule::ExceptionTable => ActionSource::ExceptionTable,
+                ResolutionRule::VersionSuffix => ActionSource::VersionSuffix,
+                ResolutionRule::EventSourceHost => ActionSource::EventSourceHost,
+                ResolutionRule::Naive | ResolutionRule::NoPermission => ActionSource::EventName,
+            };
+            let names = actions
+                .into_iter()
+                .map(|resolved| resolved.action)
+                .collect();
+            Ok(Some((names, source)))
+        }
+        Resolution::NoPermission { .. } => Ok(None),
+        Resolution::Unknown { reason } => Err(reason),
+    }
+}
+
+type ResourceChoice = (String, Option<String>, ResourceSource);
+
+fn resources_for(
+    denial: &Denial,
+    catalog: &Catalog,
+    action: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<ResourceChoice> {
+    let Some(action_ref) = catalog.action(action) else {
+        return Vec::new();
+    };
+    if !action_ref.has_resource_types() {
+        return vec![("*".to_owned(), None, ResourceSource::NoResourceType)];
+    }
+    let built = catalog.build_resources(&action_ref, ArnContext::new(&denial.record));
+    let from_message = denial.message.resource.as_deref().filter(|_| {
+        denial
+            .message
+            .action
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case(action))
+    });
+    if let Some(resource) = from_message {
+        let arn = message_resource_arn(resource, &denial.record);
+        // Prefer the event-built ARN when it is the same resource, because
+        // it carries the escapes the message cannot show.
+        let same = built
+            .iter()
+            .find(|b| unescape(&b.arn) == arn && b.unfilled.is_empty());
+        if let Some(same) = same {
+            return vec![(
+                same.arn.clone(),
+                same.resource_type.clone(),
+                ResourceSource::ErrorMessage,
+            )];
+        }
+        let escaped = escape_message_resource(&arn);
+        let resource_type = resource_type_of(catalog, action, &escaped);
+        if escaped == "*" {
+            warnings.push(format!(
+                "AWS evaluated `{action}` on `*`, so the statement needs `\"Resource\": \"*\"`"
+            ));
+        }
+        return vec![(escaped, resource_type, ResourceSource::ErrorMessage)];
+    }
+    let mut choices = Vec::new();
+    for resource in built {
+        if let Some(warning) = &resource.warning {
+            warnings.push(warning.clone());
+        }
+        let source = if resource.arn == "*" {
+            ResourceSource::Unknown
+        } else {
+            ResourceSource::Event
+        };
+        choices.push((resource.arn, resource.resource_type, source));
+    }
+    if choices.is_empty() {
+        warnings.push(format!(
+            "the resource of `{action}` could not be determined from the event; the statement \
+             uses `*` — narrow it to the resource your workflow uses"
+        ));
+        choices.push(("*".to_owned(), None, ResourceSource::Unknown));
+    }
+    if denial.form == MessageForm::EncodedOnly {
+        warnings.push(encoded_hint(denial));
+    }
+    choices
+}
+
+fn encoded_hint(denial: &Denial) -> String {
+    if denial.message.encoded_truncated {
+        "the encoded authorization message is truncated in CloudTrail and cannot be decoded; \
+         the action was resolved from the event name"
+            .to_owned()
+    } else {
+        "the action was resolved from the event name; `aws sts decode-authorization-message \
+         --encoded-message …` shows the exact action and resource AWS evaluated"
+            .to_owned()
+    }
+}
+
+/// Turns the message's resource into an ARN: IAM writes `role NAME` and
+/// `user NAME` for its own resources.
+fn message_resource_arn(resource: &str, record: &Record) -> String {
+    let mut words = resource.splitn(2, ' ');
+    if let (Some(kind), Some(name)) = (words.next(), words.next()) {
+        if matches!(
+            kind,
+            "role" | "user" | "group" | "policy" | "instance-profile"
+        ) {
+            let partition = record.partition().unwrap_or("aws");
+            let account = record.account().unwrap_or("");
+            return format!("arn:{partition}:iam::{account}:{kind}/{name}");
+        }
+    }
+    resource.to_owned()
+}
+
+/// Escapes a resource taken from a message. `$` is always literal there.
+/// `*` and `?` are literal unless AWS wrote them as a pattern: the whole
+/// resource `*`, or a last path segment `*` such as `repository/*`, which is
+/// how AWS shows calls that are not about one resource.
+fn escape_message_resource(resource: &str) -> String {
+    if resource == "*" {
+        return resource.to_owned();
+    }
+    let pattern_tail = resource.ends_with("/*") || resource.ends_with(":*");
+    let (body, tail) = if pattern_tail {
+        resource.split_at(resource.len().saturating_sub(1))
+    } else {
+        (resource, "")
+    };
+    let mut out = String::with_capacity(resource.len());
+    for ch in body.chars() {
+        match ch {
+            '*' => out.push_str("${*}"),
+            '?' => out.push_str("${?}"),
+            '$' => out.push_str("${$}"),
+            other => out.push(other),
+        }
+    }
+    out.push_str(tail);
+    out
+}
+
+fn unescape(arn: &str) -> String {
+    arn.replace("${*}", "*")
+        .replace("${?}", "?")
+        .replace("${$}", "$")
+}
+
+/// Finds which of the action's resource types `arn` is an instance of.
+pub fn resource_type_of(catalog: &Catalog, action: &str, arn: &str) -> Option<String> {
+    let action_ref = catalog.action(action)?;
+    action_ref.def.resources.iter().find_map(|row| {
+        let def = action_ref.service.resource_types.get(&row.resource_type)?;
+        def.arns
+            .iter()
+            .any(|template| template_matches(template, arn))
+            .then(|| row.resource_type.clone())
+    })
+}
+
+/// Returns true when `arn` has the shape of an ARN template: the literal
+/// parts match and each `${…}` covers some text (`${Partition}`,
+/// `${Region}` and `${Account}` never span a `:`).
+pub fn template_matches(template: &str, arn: &str) -> bool {
+    let mut pattern = String::from("^");
+    let mut rest = template;
+    while let Some(start) = rest.find("${") {
+        let (literal, after) = rest.split_at(start);
+        pattern.push_str(&regex::escape(literal));
+        let Some(end) = after.find('}') else {
+            return false;
+        };
+        let name = after.get(2..end).unwrap_or("");
+        pattern.push_str(match name {
+            "Partition" | "Region" | "Account" => "[^:]*",
+            _ => ".+",
+        });
+        rest = after.get(end + 1..).unwrap_or("");
+    }
+    pattern.push_str(&regex::escape(rest));
+    pattern.push('$');
+    regex::Regex::new(&pattern).is_ok_and(|regex| regex.is_match(arn))
+}
+
+/// The service principal a role is passed to, by the calling service. Used
+/// for `iam:PassedToService`, which AWS recommends on every `iam:PassRole`
+/// grant ("Granting a user permissions to pass a role to an AWS service").
+const PASSED_TO_SERVICE: &[(&str, &str)] = &[
+    ("ecs.amazonaws.com", "ecs-tasks.amazonaws.com"),
+    ("lambda.amazonaws.com", "lambda.amazonaws.com"),
+    (
+        "cloudformation.amazonaws.com",
+        "cloudformation.amazonaws.com",
+    ),
+    ("ec2.amazonaws.com", "ec2.amazonaws.com"),
+    ("autoscaling.amazonaws.com", "ec2.amazonaws.com"),
+    ("states.amazonaws.com", "states.amazonaws.com"),
+    ("events.amazonaws.com", "events.amazonaws.com"),
+    ("scheduler.amazonaws.com", "scheduler.amazonaws.com"),
+    ("pipes.amazonaws.com", "pipes.amazonaws.com"),
+    ("codebuild.amazonaws.com", "codebuild.amazonaws.com"),
+    ("codepipeline.amazonaws.com", "codepipeline.amazonaws.com"),
+    ("glue.amazonaws.com", "glue.amazonaws.com"),
+    ("sagemaker.amazonaws.com", "sagemaker.amazonaws.com"),
+    ("batch.amazonaws.com", "batch.amazonaws.com"),
+    ("eks.amazonaws.com", "eks.amazonaws.com"),
+    (
+        "elasticmapreduce.amazonaws.com",
+        "elasticmapreduce.amazonaws.com",
+    ),
+    ("datapipeline.amazonaws.com", "datapipeline.amazonaws.com"),
+    ("firehose.amazonaws.com", "firehose.amazonaws.com"),
+    ("apigateway.amazonaws.com", "apigateway.amazonaws.com"),
+    ("appsync.amazonaws.com", "appsync.amazonaws.com"),
+];
+
+/// Returns the service principal a role is passed to by a call to
+/// `event_source`, when known.
+pub fn passed_to_service(event_source: &str) -> Option<&'static str> {
+    PASSED_TO_SERVICE
+        .iter()
+        .find(|(source, _)| *source == event_source)
+        .map(|(_, service)| *service)
+}
+
+fn conditions_for(
+    action: &str,
+    record: &Record,
+    derived: &mut Derived,
+) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
+    let mut conditions = BTreeMap::new();
+    if action == "iam:PassRole" {
+        match passed_to_service(record.source()) {
+            Some(service) => {
+                derived
+                    .context
+                    .insert("iam:passedtoservice".to_owned(), vec![service.to_owned()]);
+                conditions.insert(
+                    "StringEquals".to_owned(),
+                    BTreeMap::from([("iam:PassedToService".to_owned(), vec![service.to_owned()])]),
+                );
+            }
+            None => derived.warnings.push(format!(
+                "the service `{}` passes the role to is not known, so the statement has no \
+                 `iam:PassedToService` condition; add one",
+                record.source()
+            )),
+        }
+    }
+    if let Some(via) = kms_via_service(action, record) {
+        derived
+            .context
+            .insert("kms:viaservice".to_owned(), vec![via.clone()]);
+        conditions.insert(
+            "StringEquals".to_owned(),
+            BTreeMap::from([("kms:ViaService".to_owned(), vec![via])]),
+        );
+    }
+    conditions
+}
+
+/// Returns `SERVICE.REGION.amazonaws.com` for a KMS call another service
+/// made on the caller's behalf (a forward access session): CloudTrail marks
+/// it with `userIdentity.invokedBy` or a service name as source address.
+fn kms_via_service(action: &str, record: &Record) -> Option<String> {
+    if !action.starts_with("kms:") || !record.source().starts_with("kms.") {
+        return None;
+    }
+    let caller = record
+        .user_identity
+        .invoked_by
+        .as_deref()
+        .or(record.source_ip_address.as_deref())
+        .filter(|value| value.ends_with(".amazonaws.com"))?;
+    let service = caller.strip_suffix(".amazonaws.com")?;
+    let region = record
+        .aws_region
+        .as_deref()
+        .filter(|region| !region.is_empty())?;
+    Some(format!("{service}.{region}.amazonaws.com"))
+}
+
+/// Returns the request context the event shows, with lower-case keys as IAM
+/// compares them.
+pub fn request_context(record: &Record) -> BTreeMap<String, Vec<String>> {
+    let mut context = BTreeMap::new();
+    let mut put = |key: &str, value: &str| {
+        context.insert(key.to_owned(), vec![value.to_owned()]);
+    };
+    if let Some(region) = record.aws_region.as_deref() {
+        put("aws:requestedregion", region);
+    }
+    if let Some(ip) = record.source_ip_address.as_deref() {
+        if ip.parse::<std::net::IpAddr>().is_ok() {
+            put("aws:sourceip", ip);
+        }
+    }
+    let identity = &record.user_identity;
+    if let Some(arn) = identity.session_context.session_issuer.arn.as_deref() {
+        put("aws:principalarn", arn);
+    }
+    if let Some(account) = identity.account_id.as_deref() {
+        put("aws:principalaccount", account);
+        if record.source().starts_with("kms.") {
+            put("kms:calleraccount", account);
+        }
+    }
+    if let Some(vpce) = record.vpc_endpoint_id.as_deref() {
+        put("aws:sourcevpce", vpce);
+    }
+    if let Some(invoked_by) = identity.invoked_by.as_deref() {
+        put("aws:viaawsservice", "true");
+        put("aws:calledviafirst", invoked_by);
+    }
+    if record.source().starts_with("kms.") {
+        add_kms_context(record, &mut context);
+    }
+    if record.source().starts_with("s3.") {
+        for (param, key) in [
+            ("prefix", "s3:prefix"),
+            ("delimiter", "s3:delimiter"),
+            ("max-keys", "s3:max-keys"),
+        ] {
+            if let Some(value) = record.request_str(param) {
+                context.insert(key.to_owned(), vec![value.to_owned()]);
+            }
+        }
+    }
+    context
+}
+
+fn add_kms_context(record: &Record, context: &mut BTreeMap<String, Vec<String>>) {
+    let Some(parameters) = record.request_parameters.as_ref() else {
+        return;
+    };
+    if let Some(serde_json::Value::Object(pairs)) = parameters.get("encryptionContext") {
+        for (key, value) in pairs {
+            if let Some(value) = value.as_str() {
+                context.insert(
+                    format!("kms:encryptioncontext:{}", key.to_ascii_lowercase()),
+                    vec![value.to_owned()],
+                );
+            }
+        }
+    }
+    if let Some(algorithm) = parameters
+        .get("encryptionAlgorithm")
+        .and_then(|v| v.as_str())
+    {
+        context.insert(
+            "kms:encryptionalgorithm".to_owned(),
+            vec![algorithm.to_owned()],
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_resource_escaping() {
+        assert_eq!(escape_message_resource("*"), "*");
+        assert_eq!(
+            escape_message_resource("arn:aws:ecr:us-east-1:1:repository/*"),
+            "arn:aws:ecr:us-east-1:1:repository/*"
+        );
+        assert_eq!(
+            escape_message_resource("arn:aws:s3:::b/a*b?c${x}"),
+            "arn:aws:s3:::b/a${*}b${?}c${$}{x}"
+        );
+    }
+
+    #[test]
+    fn templates_match_their_instances() {
+        let template =
+            "arn:${Partition}:ecs:${Region}:${Account}:service/${ClusterName}/${ServiceName}";
+        assert!(template_matches(
+            template,
+            "arn:aws:ecs:us-east-1:1:service/c/s"
+        ));
+        assert!(!template_matches(
+            template,
+            "arn:aws:ecs:us-east-1:1:task/c/s"
+        ));
+    }
+
+    #[test]
+    fn passed_to_service_for_ecs() {
+        assert_eq!(
+            passed_to_service("ecs.amazonaws.com"),
+            Some("ecs-tasks.amazonaws.com")
+        );
+        assert_eq!(passed_to_service("example.amazonaws.com"), None);
+    }
+}

@@ -4,9 +4,16 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod athena_ddl;
+mod aws_args;
 mod catalog;
 mod exit;
 mod learn;
+mod learn_live;
+mod org_source;
+mod output;
+mod runs;
+mod self_policy;
 
 pub use exit::Exit;
 
@@ -33,9 +40,18 @@ pub struct Cli {
 pub enum Command {
     /// Read CloudTrail events and print the minimal statements that would
     /// have allowed the role's denied calls.
-    Learn(learn::LearnArgs),
+    Learn(Box<learn::LearnArgs>),
     /// Look up an action or show how an event resolves to actions.
     Catalog(catalog::CatalogArgs),
+    /// List a role's recent GitHub Actions runs (one STS session each) from
+    /// CloudTrail, with the denials found for each.
+    Runs(runs::RunsArgs),
+    /// Print the read-only IAM policy trailgrant needs for the chosen
+    /// source and options.
+    SelfPolicy(self_policy::SelfPolicyArgs),
+    /// Print the `CREATE EXTERNAL TABLE` statement of an Athena table over
+    /// a trail bucket, with partition projection, for `learn --athena`.
+    AthenaDdl(athena_ddl::AthenaDdlArgs),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -43,15 +59,22 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let code = if error.use_stderr() { Exit::Error } else { Exit::NoDenials };
+            let code = if error.use_stderr() {
+                Exit::Error
+            } else {
+                Exit::NoDenials
+            };
             let _ = error.print();
             return code.into();
         }
     };
     init_logging(cli.verbose);
     let result = match cli.command {
-        Command::Learn(args) => learn::run(args, cli.catalog.as_deref()),
+        Command::Learn(args) => learn::run(*args, cli.catalog.as_deref()),
         Command::Catalog(args) => catalog::run(args, cli.catalog.as_deref()),
+        Command::Runs(args) => runs::run(args),
+        Command::SelfPolicy(args) => self_policy::run(args),
+        Command::AthenaDdl(args) => athena_ddl::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),
@@ -60,6 +83,20 @@ pub fn main() -> ExitCode {
             Exit::Error.into()
         }
     }
+}
+
+/// Returns the catalog to use: the file given with `--catalog`, else the one
+/// `trailgrant catalog refresh` wrote, else the embedded one.
+pub fn load_catalog(
+    path: Option<&std::path::Path>,
+) -> anyhow::Result<&'static trailgrant::catalog::Catalog> {
+    use anyhow::Context;
+    if let Some(path) = path {
+        let catalog = trailgrant::catalog::Catalog::load(path)
+            .with_context(|| format!("failed to load the catalog `{}`", path.display()))?;
+        trailgrant::catalog::Catalog::install(catalog);
+    }
+    Ok(trailgrant::catalog::Catalog::active()?)
 }
 
 fn init_logging(verbose: u8) {

@@ -26,14 +26,21 @@ pub struct PolicyDocument {
 
 impl Default for PolicyDocument {
     fn default() -> Self {
-        PolicyDocument { version: Some(POLICY_VERSION.to_owned()), id: None, statements: Vec::new() }
+        PolicyDocument {
+            version: Some(POLICY_VERSION.to_owned()),
+            id: None,
+            statements: Vec::new(),
+        }
     }
 }
 
 impl PolicyDocument {
     /// Creates a document with the current version and these statements.
     pub fn with_statements(statements: Vec<Statement>) -> PolicyDocument {
-        PolicyDocument { statements, ..PolicyDocument::default() }
+        PolicyDocument {
+            statements,
+            ..PolicyDocument::default()
+        }
     }
 }
 
@@ -62,7 +69,11 @@ pub struct Statement {
     #[serde(rename = "Principal", skip_serializing_if = "Option::is_none", default)]
     pub principal: Option<Value>,
     /// `NotPrincipal`.
-    #[serde(rename = "NotPrincipal", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "NotPrincipal",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub not_principal: Option<Value>,
     /// `Action`.
     #[serde(rename = "Action", skip_serializing_if = "Option::is_none", default)]
@@ -74,7 +85,11 @@ pub struct Statement {
     #[serde(rename = "Resource", skip_serializing_if = "Option::is_none", default)]
     pub resource: Option<ValueList>,
     /// `NotResource`.
-    #[serde(rename = "NotResource", skip_serializing_if = "Option::is_none", default)]
+    #[serde(
+        rename = "NotResource",
+        skip_serializing_if = "Option::is_none",
+        default
+    )]
     pub not_resource: Option<ValueList>,
     /// `Condition`.
     #[serde(rename = "Condition", skip_serializing_if = "Option::is_none", default)]
@@ -137,13 +152,19 @@ impl ValueList {
 
 impl From<Vec<String>> for ValueList {
     fn from(values: Vec<String>) -> Self {
-        ValueList { written_as_array: values.len() != 1, values }
+        ValueList {
+            written_as_array: values.len() != 1,
+            values,
+        }
     }
 }
 
 impl From<&str> for ValueList {
     fn from(value: &str) -> Self {
-        ValueList { values: vec![value.to_owned()], written_as_array: false }
+        ValueList {
+            values: vec![value.to_owned()],
+            written_as_array: false,
+        }
     }
 }
 
@@ -174,7 +195,10 @@ impl<'de> Deserialize<'de> for ValueList {
                 values: items.into_iter().map(scalar).collect::<Result<_, _>>()?,
                 written_as_array: true,
             }),
-            other => Ok(ValueList { values: vec![scalar(other)?], written_as_array: false }),
+            other => Ok(ValueList {
+                values: vec![scalar(other)?],
+                written_as_array: false,
+            }),
         }
     }
 }
@@ -186,9 +210,9 @@ fn de_statements<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<State
             .into_iter()
             .map(|item| serde_json::from_value(item).map_err(serde::de::Error::custom))
             .collect(),
-        Value::Object(_) => {
-            Ok(vec![serde_json::from_value(value).map_err(serde::de::Error::custom)?])
-        }
+        Value::Object(_) => Ok(vec![
+            serde_json::from_value(value).map_err(serde::de::Error::custom)?
+        ]),
         other => Err(serde::de::Error::custom(format!(
             "`Statement` must be an object or an array, found {other}"
         ))),

@@ -1,0 +1,273 @@
+//! `learn` on files: the motivating scenario, role filtering, windows, exit
+//! codes and determinism.
+
+use crate::support::{arg, fixture, run, run_with_stdin, ROLE};
+
+fn deploy_events() -> String {
+    arg(&fixture("ecr-ecs-deploy/events.json"))
+}
+
+#[test]
+fn motivating_scenario_policy() {
+    let run = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        ROLE,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    let statements = json["policy"]["Statement"].as_array().unwrap();
+    let by_sid = |sid: &str| {
+        statements
+            .iter()
+            .find(|s| s["Sid"] == sid)
+            .unwrap_or_else(|| panic!("no {sid} in {statements:#?}"))
+    };
+    assert_eq!(statements.len(), 4);
+    let login = by_sid("EcrAnyResource");
+    assert_eq!(login["Action"], "ecr:GetAuthorizationToken");
+    assert_eq!(login["Resource"], "*");
+    let push = by_sid("EcrRepository");
+    assert_eq!(
+        push["Action"],
+        serde_json::json!([
+            "ecr:BatchCheckLayerAvailability",
+            "ecr:CompleteLayerUpload",
+            "ecr:InitiateLayerUpload",
+            "ecr:PutImage",
+            "ecr:UploadLayerPart"
+        ])
+    );
+    assert_eq!(
+        push["Resource"],
+        "arn:aws:ecr:us-east-1:111122223333:repository/web-app"
+    );
+    let pass = by_sid("IamRolePassedToEcsTasks");
+    assert_eq!(pass["Action"], "iam:PassRole");
+    assert_eq!(
+        pass["Resource"],
+        serde_json::json!([
+            "arn:aws:iam::111122223333:role/ecsTaskExecutionRole",
+            "arn:aws:iam::111122223333:role/web-app-task"
+        ])
+    );
+    assert_eq!(
+        pass["Condition"]["StringEquals"]["iam:PassedToService"],
+        "ecs-tasks.amazonaws.com"
+    );
+    let update = by_sid("EcsService");
+    assert_eq!(update["Action"], "ecs:UpdateService");
+    assert_eq!(
+        update["Resource"],
+        "arn:aws:ecs:us-east-1:111122223333:service/prod/web-app"
+    );
+}
+
+#[test]
+fn retried_denials_are_one_finding() {
+    let json = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        ROLE,
+        "--output",
+        "json",
+    ])
+    .json();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 9);
+    let login = &findings[0];
+    assert_eq!(login["event_name"], "GetAuthorizationToken");
+    assert_eq!(login["occurrences"], 2);
+    assert_eq!(login["event_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(login["cause"], "identity-policy");
+    assert_eq!(login["explicit_deny"], false);
+}
+
+#[test]
+fn other_roles_and_accounts_are_ignored() {
+    let json = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        ROLE,
+        "--output",
+        "json",
+    ])
+    .json();
+    let text = json.to_string();
+    assert!(!text.contains("batch-jobs"), "ci-nightly's denial leaked");
+    assert!(
+        !text.contains("999988887777"),
+        "the other account's denial leaked"
+    );
+}
+
+#[test]
+fn role_by_name_matches_every_account() {
+    let json = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        "gha-deploy",
+        "--output",
+        "json",
+    ])
+    .json();
+    let findings = json["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 10);
+    let warnings = json["warnings"].as_array().unwrap();
+    assert!(
+        warnings[0].as_str().unwrap().contains("2 accounts"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn window_limits_the_events() {
+    let run = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        ROLE,
+        "--output",
+        "json",
+        "--start",
+        "2026-11-20T11:00:00Z",
+        "--end",
+        "2026-11-20T12:00:00Z",
+    ]);
+    let json = run.json();
+    let names: Vec<_> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["event_name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "RegisterTaskDefinition",
+            "RegisterTaskDefinition",
+            "UpdateService"
+        ]
+    );
+}
+
+#[test]
+fn since_counts_back_from_now() {
+    let mut command = crate::support::command();
+    command.args([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        ROLE,
+        "--output",
+        "json",
+        "--since",
+        "30m",
+    ]);
+    command.env("TRAILGRANT_NOW", "2026-11-20T11:30:00Z");
+    let output = command.output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let names: Vec<_> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["event_name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["RegisterTaskDefinition", "RegisterTaskDefinition"]);
+}
+
+#[test]
+fn no_denials_exits_zero() {
+    let run = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        "arn:aws:iam::111122223333:role/nobody",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(run.json()["findings"], serde_json::json!([]));
+    assert_eq!(run.json()["policy"]["Statement"], serde_json::json!([]));
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let args = [
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        ROLE,
+        "--output",
+        "json",
+    ];
+    let first = run(args);
+    let second = run(args);
+    assert_eq!(first.stdout, second.stdout);
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let input = std::fs::read(fixture("ecr-ecs-deploy/events.json")).unwrap();
+    let run = run_with_stdin(
+        [
+            "learn", "--events", "-", "--role", ROLE, "--output", "policy",
+        ],
+        &input,
+    );
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let policy: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(policy["Statement"].as_array().unwrap().len(), 4);
+}
+
+#[test]
+fn invalid_role_is_an_error() {
+    let run = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        "arn:aws:iam::1:user/bob",
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr.trim(),
+        "trailgrant: `arn:aws:iam::1:user/bob` is not a role ARN (`arn:aws:iam::ACCOUNT:role/NAME`)"
+    );
+}
+
+#[test]
+fn text_report_names_each_denial() {
+    let run = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        ROLE,
+        "--output",
+        "text",
+    ]);
+    assert!(run.stdout.contains("1. 2026-11-20T09:00:07Z  ecr.amazonaws.com GetAuthorizationToken  us-east-1  (2 events)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "   action    iam:PassRole\n   resource  arn:aws:iam::111122223333:role/web-app-task"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Statements to add to the role:"));
+}
