@@ -35,7 +35,11 @@ fn main() -> ExitCode {
     }
     let denied = AtomicUsize::new(0);
     let report = scan_paths(&paths, &prefilter, |record, _| {
-        let code = record.error_code.as_deref().unwrap_or("").to_ascii_lowercase();
+        let code = record
+            .error_code
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if code.contains("denied") || code.contains("unauthorized") {
             denied.fetch_add(1, Ordering::Relaxed);
         }

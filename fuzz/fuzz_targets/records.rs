@@ -17,13 +17,19 @@ fuzz_target!(|data: &[u8]| {
     let mut calls = 0;
     let mut last_index = None;
     let report = scan_bytes("fuzz", data, &prefilter, |_, origin| {
-        assert!(last_index < Some(origin.index), "indexes rise within a stream");
+        assert!(
+            last_index < Some(origin.index),
+            "indexes rise within a stream"
+        );
         last_index = Some(origin.index);
         calls += 1;
     });
     assert_eq!(report.parsed, calls);
     assert!(report.parsed <= report.records);
     for problem in &report.problems {
-        assert!(!problem.message.contains('\n'), "one-line message: {problem}");
+        assert!(
+            !problem.message.contains('\n'),
+            "one-line message: {problem}"
+        );
     }
 });
