@@ -23,6 +23,7 @@ use crate::policy::wildcard::{matches_action, matches_resource};
 use crate::policy::{ConditionBlock, PolicyDocument, Statement, ValueList};
 use crate::proposal;
 use crate::requirement::Requirement;
+use crate::sanitize::{json_terminal_safe, terminal_safe};
 
 /// How one requirement stands against the current policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -673,9 +674,13 @@ pub fn unified(diff: &PolicyDiff, color: bool) -> String {
         if before == after {
             continue;
         }
-        let text = similar::TextDiff::from_lines(&before, &after);
-        let header_a = format!("a/{}", document.source);
-        let header_b = format!("b/{}", document.source);
+        // The documents hold names from events; the diff is read on a
+        // terminal, so characters that could steer it are escaped.
+        let (before, after) = (json_terminal_safe(&before), json_terminal_safe(&after));
+        let text = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
+        let source = terminal_safe(&document.source);
+        let header_a = format!("a/{source}");
+        let header_b = format!("b/{source}");
         let rendered = text
             .unified_diff()
             .context_radius(3)

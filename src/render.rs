@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use crate::learn::{Finding, Report, Status};
-use crate::sanitize::terminal_safe;
+use crate::sanitize::{json_terminal_safe, terminal_safe};
 
 /// The output formats of `learn`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -68,8 +68,7 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .statement_index
                 .map_or(String::new(), |i| format!(" (statement {i})"));
             writeln!(out, "Edited trust statement{index}:")?;
-            serde_json::to_writer_pretty(&mut *out, statement)?;
-            writeln!(out)?;
+            shown_json(statement, out)?;
         }
         writeln!(out)?;
     }
@@ -83,7 +82,14 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     writeln!(out, "Statements to add to the role:")?;
-    policy(report, out)
+    shown_json(&report.policy, out)
+}
+
+/// Writes pretty JSON for people: the same value, with the characters that
+/// could steer a terminal (from event fields such as S3 keys) escaped.
+fn shown_json(value: &impl serde::Serialize, out: &mut dyn Write) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(value)?;
+    writeln!(out, "{}", json_terminal_safe(&text))
 }
 
 fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
@@ -126,7 +132,7 @@ fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Re
         }
     }
     for requirement in &finding.requirements {
-        writeln!(out, "   action    {}", requirement.action)?;
+        writeln!(out, "   action    {}", terminal_safe(&requirement.action))?;
         writeln!(out, "   resource  {}", terminal_safe(&requirement.resource))?;
     }
     writeln!(out, "   cause     {cause}")?;
@@ -134,7 +140,7 @@ fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Re
     writeln!(out, "   remedy    {}", terminal_safe(&finding.remedy))?;
     if let Some(statement) = &finding.remedy_statement {
         let text = serde_json::to_string(statement).unwrap_or_default();
-        writeln!(out, "   put there {}", terminal_safe(&text))?;
+        writeln!(out, "   put there {}", json_terminal_safe(&text))?;
     }
     for warning in &finding.warnings {
         writeln!(out, "   warning   {}", terminal_safe(warning))?;

@@ -12,6 +12,7 @@ use trailgrant::learn::{self, LearnOptions, Window};
 use trailgrant::policy::parse::{parse_file, ParseOptions, PolicyKind, PolicySet};
 use trailgrant::record::{parse_time, Record, RoleSelector};
 use trailgrant::render::{self, Format};
+use trailgrant::sanitize::terminal_safe;
 use trailgrant::source;
 
 use super::Exit;
@@ -157,7 +158,8 @@ fn read_current_policies(paths: &[PathBuf], role: &str) -> anyhow::Result<Option
         eprintln!(
             "trailgrant: warning: `{}` references `{}`, whose document is not in the input; \
              pass it with another `--policy`",
-            unresolved.source, unresolved.arn
+            terminal_safe(&unresolved.source),
+            terminal_safe(&unresolved.arn)
         );
     }
     Ok(Some(set))
@@ -218,13 +220,14 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
             }
         }
     });
+    // File names and messages may quote input (a key, a bad byte), so they
+    // are neutralized like every other event-derived text.
     for problem in &scan.problems {
+        let path = terminal_safe(&problem.path);
+        let message = terminal_safe(&problem.message);
         match problem.index {
-            Some(index) => eprintln!(
-                "trailgrant: {}: record {index}: {}",
-                problem.path, problem.message
-            ),
-            None => eprintln!("trailgrant: {}: {}", problem.path, problem.message),
+            Some(index) => eprintln!("trailgrant: {path}: record {index}: {message}"),
+            None => eprintln!("trailgrant: {path}: {message}"),
         }
     }
     let records = collected.into_inner().unwrap_or_default();
