@@ -11,6 +11,8 @@
 )]
 
 mod acceptance;
+mod hostile;
 mod learn;
 mod policy_oracle;
+mod properties;
 mod support;
