@@ -210,6 +210,16 @@ fn decide_cause(
     if let Some(cause) = message.cause {
         return (cause, false);
     }
+    // EKS Pod Identity: "Unauthorized Exception! EKS does not have
+    // permissions to assume the associated role." The associated role's
+    // trust policy does not admit `pods.eks.amazonaws.com`.
+    if record
+        .error_message
+        .as_deref()
+        .is_some_and(|text| text.contains("does not have permissions to assume"))
+    {
+        return (Cause::TrustPolicy, false);
+    }
     if code.to_ascii_lowercase().starts_with("vpceaccessdenied") {
         return (Cause::VpcEndpointPolicy, false);
     }

@@ -23,7 +23,8 @@ use crate::policy::wildcard::{matches_action, matches_resource};
 use crate::policy::{ConditionBlock, PolicyDocument, Statement, ValueList};
 use crate::proposal;
 use crate::requirement::Requirement;
-use crate::sanitize::{json_terminal_safe, terminal_safe};
+use crate::render::json_inert;
+use crate::sanitize::terminal_safe;
 
 /// How one requirement stands against the current policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -412,6 +413,36 @@ fn is_pattern_kind(miss: &NearMiss) -> bool {
     miss.problem.starts_with("another region") || miss.problem.starts_with("another account")
 }
 
+/// Appends whole statements (such as anticipated ones) to the first
+/// editable document, as new-statement edits.
+pub fn append_statements(diff: &mut PolicyDiff, statements: Vec<Statement>) {
+    if statements.is_empty() {
+        return;
+    }
+    if diff.documents.is_empty() {
+        diff.documents.push(new_document());
+    }
+    let Some(document) = diff.documents.first_mut() else {
+        return;
+    };
+    for statement in statements {
+        document.after.statements.push(statement.clone());
+        diff.edits.push(Edit::NewStatement {
+            policy: document.policy.clone(),
+            statement: Box::new(statement),
+        });
+    }
+}
+
+fn new_document() -> EditedDocument {
+    EditedDocument {
+        policy: "trailgrant-additions".to_owned(),
+        source: "new inline policy".to_owned(),
+        before: PolicyDocument::with_statements(Vec::new()),
+        after: PolicyDocument::with_statements(Vec::new()),
+    }
+}
+
 fn append_new_statements(
     remaining: &[Requirement],
     documents: &mut Vec<EditedDocument>,
@@ -676,8 +707,8 @@ pub fn unified(diff: &PolicyDiff, color: bool) -> String {
         }
         // The documents hold names from events; the diff is read on a
         // terminal, so characters that could steer it are escaped.
-        let (before, after) = (json_terminal_safe(&before), json_terminal_safe(&after));
-        let text = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
+        let (before, after) = (json_inert(&before), json_inert(&after));
+        let text = similar::TextDiff::from_lines(&before, &after);
         let source = terminal_safe(&document.source);
         let header_a = format!("a/{source}");
         let header_b = format!("b/{source}");

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::anticipate::{self, AnticipateMode, Anticipated, NotAnticipated};
 use crate::catalog::Catalog;
 use crate::denial::{self, Cause, Denial};
 use crate::diff::{self, PolicyDiff, RequirementState, RequirementStatus};
@@ -53,6 +54,9 @@ pub struct LearnOptions {
     pub trust_policy: Option<PolicyDocument>,
     /// The role's current policies, to diff against.
     pub current: Option<PolicySet>,
+    /// The handling of the permissions the rest of a recognised deploy flow
+    /// will need.
+    pub anticipate: AnticipateMode,
 }
 
 impl LearnOptions {
@@ -145,6 +149,9 @@ pub struct Finding {
     pub explained_by: Option<String>,
     /// Caveats about this finding.
     pub warnings: Vec<String>,
+    /// Facts worth knowing about this finding, such as an action without
+    /// resource-level permissions.
+    pub notes: Vec<String>,
     /// The request context the event shows (lower-case keys).
     pub request_context: BTreeMap<String, Vec<String>>,
     /// Each requirement against the current policies, when given.
@@ -171,6 +178,12 @@ pub struct Report {
     pub trust: Vec<TrustFinding>,
     /// Report-level warnings.
     pub warnings: Vec<String>,
+    /// Permissions the rest of a recognised deploy flow will need.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub anticipated: Vec<Anticipated>,
+    /// Permissions of recognised flows that are not anticipated, with why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_anticipated: Vec<NotAnticipated>,
 }
 
 impl Report {
@@ -220,16 +233,26 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
             ));
         }
     }
-    let diff = options
-        .current
-        .as_ref()
-        .map(|current| compare(&mut findings, &records, current));
+    if let Some(current) = &options.current {
+        judge_findings(&mut findings, &records, current);
+    }
     let needed: Vec<Requirement> = findings
         .iter()
         .filter(|finding| finding.status == Status::Missing)
         .flat_map(missing_requirements)
         .collect();
-    let policy = proposal::document(proposal::build_statements(&needed));
+    let mut statements = proposal::build_statements(&needed);
+    let anticipation = anticipate::run(options, &findings, &records, catalog, &mut statements);
+    let diff = options.current.as_ref().map(|current| {
+        // Anticipated statements the user asked to include go into the
+        // edit too, after the observed ones, as their own statements.
+        let included = match options.anticipate {
+            AnticipateMode::Include => anticipate::statements(&anticipation.anticipated),
+            _ => Vec::new(),
+        };
+        plan_edit(&findings, current, included)
+    });
+    let policy = proposal::document(statements);
     let refused: Vec<&Record> = denials
         .iter()
         .map(|denial| &denial.record)
@@ -250,6 +273,8 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         diff,
         trust,
         warnings,
+        anticipated: anticipation.anticipated,
+        not_anticipated: anticipation.not_anticipated,
     }
 }
 
@@ -268,9 +293,9 @@ fn missing_requirements(finding: &Finding) -> Vec<Requirement> {
         .collect()
 }
 
-/// Judges every finding's requirements against the current policies,
-/// updates the statuses, and plans the smallest edit.
-fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) -> PolicyDiff {
+/// Judges every finding's requirements against the current policies and
+/// updates the statuses.
+fn judge_findings(findings: &mut [Finding], records: &[Record], current: &PolicySet) {
     for finding in findings.iter_mut() {
         finding.requirement_status = finding
             .requirements
@@ -281,6 +306,11 @@ fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) ->
             restate(finding, records, current);
         }
     }
+}
+
+/// Plans the smallest edit of the current documents for the missing
+/// requirements, then appends `extra` statements.
+fn plan_edit(findings: &[Finding], current: &PolicySet, extra: Vec<Statement>) -> PolicyDiff {
     let missing: Vec<Requirement> = findings
         .iter()
         .filter(|finding| finding.status == Status::Missing)
@@ -291,7 +321,9 @@ fn compare(findings: &mut [Finding], records: &[Record], current: &PolicySet) ->
         .filter(|finding| matches!(finding.status, Status::Missing | Status::Undetermined))
         .flat_map(missing_requirements)
         .collect();
-    diff::plan(&missing, &flagged, current)
+    let mut planned = diff::plan(&missing, &flagged, current);
+    diff::append_statements(&mut planned, extra);
+    planned
 }
 
 /// Sets the status and remedy of a finding the proposal would fix, from
@@ -417,7 +449,7 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
     let record = &denial.record;
     let derived = requirement::derive(denial, catalog);
     let mut warnings = derived.warnings.clone();
-    let status = if record.is_web_identity_assume() {
+    let status = if record.is_web_identity_assume() || denial.cause == Cause::TrustPolicy {
         Status::NotFixableOnRole
     } else if derived.no_permission {
         Status::NoPermissionNeeded
@@ -436,6 +468,18 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
                 .to_owned(),
         );
     }
+    if derived
+        .requirements
+        .iter()
+        .any(|r| r.action.starts_with("sts:AssumeRole"))
+    {
+        warnings.push(
+            "the role being assumed must also trust this role in its trust policy; an identity \
+             statement alone is not enough"
+                .to_owned(),
+        );
+    }
+    let notes = no_resource_type_notes(&derived.requirements);
     let first = derived.requirements.first();
     let mut finding = Finding {
         event_id: record.event_id.clone(),
@@ -464,12 +508,27 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
         remedy_statement: None,
         explained_by: None,
         warnings,
+        notes,
         request_context: derived.context.clone(),
         requirement_status: Vec::new(),
         record: record.clone(),
     };
     crate::remedy::fill(&mut finding, denial);
     finding
+}
+
+fn no_resource_type_notes(requirements: &[Requirement]) -> Vec<String> {
+    requirements
+        .iter()
+        .filter(|r| r.resource_source == requirement::ResourceSource::NoResourceType)
+        .map(|r| {
+            format!(
+                "`{}` has no resource-level permissions, so its statement needs \
+                 `\"Resource\": \"*\"`",
+                r.action
+            )
+        })
+        .collect()
 }
 
 /// Folds a finding into an earlier identical one (a retried call).

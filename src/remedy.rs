@@ -102,6 +102,13 @@ pub fn fill(finding: &mut Finding, denial: &Denial) {
                  finding for the condition that failed and the narrowest change"
                     .to_owned()
             }
+            (Cause::TrustPolicy, _) if finding.event_source.starts_with("eks-auth.") => {
+                "EKS could not assume the role associated with the pod identity: that role's \
+                 trust policy must allow the service principal `pods.eks.amazonaws.com` the \
+                 actions `sts:AssumeRole` and `sts:TagSession` (EKS Pod Identity), and its \
+                 conditions must match the session tags EKS sends"
+                    .to_owned()
+            }
             (Cause::TrustPolicy, _) => format!(
                 "the trust policy of the role being assumed does not admit this role for {what}; \
                  add this role's ARN as a principal in that role's trust policy"

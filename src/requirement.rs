@@ -49,6 +49,10 @@ pub enum ActionSource {
     EventSourceHost,
     /// `prefix:eventName`, confirmed by the catalog.
     EventName,
+    /// A later call of a recognised deploy flow (anticipated).
+    Flow,
+    /// The catalog's dependent actions of a denied action (anticipated).
+    DependentAction,
 }
 
 /// Where a requirement's resource came from.

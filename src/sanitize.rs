@@ -4,9 +4,8 @@
 //! Event fields are set by callers (S3 keys, session names, user agents), so
 //! they may carry ANSI escape sequences, carriage returns or bidirectional
 //! overrides that rewrite what a terminal shows. Text and Markdown output
-//! pass every event-derived string through [`terminal_safe`], and JSON shown
-//! to people through [`json_terminal_safe`]; JSON output stays exact because
-//! its escaping already makes control characters inert.
+//! pass every event-derived string through [`terminal_safe`]; JSON output
+//! stays exact because its escaping already makes it inert.
 //!
 //! CloudTrail records session tokens in the `responseElements.credentials`
 //! of `AssumeRole*` and `GetSessionToken` events, and some services return
@@ -40,35 +39,16 @@ fn is_unsafe(ch: char) -> bool {
         || matches!(ch, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Returns JSON text with every character [`terminal_safe`] would replace,
-/// except the newlines of pretty-printing, written as a `\uXXXX` escape.
-/// The result is the same JSON value: `serde_json` already escapes the C0
-/// controls inside strings, and the characters left (DEL, C1 controls,
-/// bidirectional overrides) can only occur inside strings.
-pub fn json_terminal_safe(json: &str) -> Cow<'_, str> {
-    if !json.chars().any(|ch| ch != '\n' && is_unsafe(ch)) {
-        return Cow::Borrowed(json);
-    }
-    let mut out = String::with_capacity(json.len() + 8);
-    for ch in json.chars() {
-        if ch != '\n' && is_unsafe(ch) {
-            // Every unsafe character is in the Basic Multilingual Plane.
-            out.push_str(&format!("\\u{:04x}", u32::from(ch)));
-        } else {
-            out.push(ch);
-        }
-    }
-    Cow::Owned(out)
-}
-
 /// Escapes text for a Markdown table cell or inline text: neutralizes
-/// control characters and the characters Markdown would interpret.
+/// control characters and the characters Markdown would interpret,
+/// including GitHub's `$` math delimiters, `~` strikethrough and `&`
+/// entity references.
 pub fn markdown_safe(text: &str) -> String {
     let safe = terminal_safe(text);
     let mut out = String::with_capacity(safe.len());
     for ch in safe.chars() {
         match ch {
-            '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '\\' => {
+            '|' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '\\' | '$' | '~' | '&' => {
                 out.push('\\');
                 out.push(ch);
             }
@@ -182,17 +162,6 @@ mod tests {
     }
 
     #[test]
-    fn json_stays_the_same_value() {
-        let original = serde_json::json!({"key": "a\u{1b}[2Jb\u{9b}c\u{202e}d\u{7f}"});
-        let text = serde_json::to_string_pretty(&original).unwrap();
-        let safe = json_terminal_safe(&text);
-        assert!(!safe.chars().any(|ch| ch != '\n' && is_unsafe(ch)), "{safe}");
-        assert!(safe.contains("\\u009b") && safe.contains("\\u202e"));
-        let back: Value = serde_json::from_str(&safe).unwrap();
-        assert_eq!(back, original);
-    }
-
-    #[test]
     fn credentials_and_signed_urls_are_redacted() {
         let value = serde_json::json!({
             "credentials": {"accessKeyId": "ASIAEXAMPLE", "sessionToken": "IQoJb3JpZ2lu"},
@@ -213,5 +182,6 @@ mod tests {
     #[test]
     fn markdown_specials_are_escaped() {
         assert_eq!(markdown_safe("a|b`c"), "a\\|b\\`c");
+        assert_eq!(markdown_safe("${$}x&amp;~y"), "\\${\\$}x\\&amp;\\~y");
     }
 }

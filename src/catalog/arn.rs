@@ -3,7 +3,7 @@
 //!
 //! For each resource type an action takes, the builder looks, in order, at
 //! the resource the denial's message named, at what it knows of the
-//! service's parameters ([`known`]: S3 keys and copy sources, Lambda
+//! service's parameters (`known.rs`: S3 keys and copy sources, Lambda
 //! qualifiers, SSM parameter names, SQS queue URLs, KMS keys and aliases …),
 //! at ARNs in `requestParameters` and `resources[]` that fit the template,
 //! and finally fills each placeholder from the request parameter of the same
@@ -23,16 +23,16 @@ use crate::record::Record;
 /// A resource ARN built for one action of one event.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BuiltResource {
-    /// The ARN, with `*`, `?` and `$` in names escaped; `*` when the action
-    /// has no resource type, and `*` in place of each placeholder the event
-    /// did not fill.
+    /// The ARN, with `*`, `?` and `$` in names escaped. It is `*` when the
+    /// action has no resource type, and holds `*` in place of each
+    /// placeholder the event did not fill.
     pub arn: String,
     /// The catalog resource type the ARN was built for; `None` for `*`.
     pub resource_type: Option<String>,
     /// Placeholders that could not be filled from the event.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unfilled: Vec<String>,
-    /// Why the resource is wider than one exact ARN, when it is.
+    /// The reason the resource is wider than one exact ARN, when it is.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub warning: Option<String>,
     /// Context that does not widen the grant (the action has no
@@ -41,7 +41,7 @@ pub struct BuiltResource {
     pub note: Option<String>,
 }
 
-/// What the ARN builder reads from an event.
+/// The event fields the ARN builder reads.
 #[derive(Debug, Clone, Copy)]
 pub struct ArnContext<'a> {
     /// The event.
@@ -150,7 +150,7 @@ impl Fill {
     }
 }
 
-/// What a service's own knowledge says about one resource type.
+/// The result of a service's own rules for one resource type.
 pub(crate) enum Known {
     /// Exact ARNs taken from the event.
     Arns(Vec<String>),
@@ -222,9 +222,13 @@ impl Catalog {
         let drafts = if rows.iter().any(|(row, _)| row.required) {
             self.required_types(&event, action, &rows)
         } else {
-            best_optional(&event, &rows, |name, def| {
+            let best = best_optional(&event, &rows, |name, def| {
                 build_type(&event, action, name, def)
-            })
+            });
+            if untouched_optional(&best) {
+                return vec![optional_star(action)];
+            }
+            best
         };
         let mut out: Vec<BuiltResource> = Vec::new();
         for draft in drafts {
@@ -264,6 +268,32 @@ impl Catalog {
         }
         out
     }
+}
+
+/// When every resource type is optional and the event names none of them
+/// (CloudWatch `PutMetricData` without a dataset), the call is authorized
+/// against `*`.
+fn untouched_optional(best: &[Draft]) -> bool {
+    best.first()
+        .is_some_and(|first| first.filled == 0 && !first.resource.unfilled.is_empty())
+}
+
+fn optional_star(action: &ActionRef<'_>) -> BuiltResource {
+    let types: Vec<String> = action
+        .def
+        .resources
+        .iter()
+        .map(|row| format!("`{}`", row.resource_type))
+        .collect();
+    star(
+        None,
+        Some(format!(
+            "the event names no resource of the optional type(s) {} of `{}`, so the call is \
+             authorized on `*`",
+            types.join(", "),
+            action.full_name()
+        )),
+    )
 }
 
 fn star(warning: Option<String>, note: Option<String>) -> BuiltResource {
@@ -1224,6 +1254,26 @@ mod tests {
         assert_eq!(
             exact("apigateway:POST", &apis),
             "arn:aws:apigateway:eu-west-1::/restapis"
+        );
+    }
+
+    #[test]
+    fn optional_types_the_event_does_not_name_leave_star() {
+        let event = record(
+            "monitoring.amazonaws.com",
+            "PutMetricData",
+            json!({"namespace": "ci"}),
+        );
+        let built = build("cloudwatch:PutMetricData", &event);
+        assert_eq!(built.len(), 1);
+        assert_eq!(built[0].arn, "*");
+        assert_eq!(built[0].warning, None);
+        assert_eq!(
+            built[0].note.as_deref(),
+            Some(
+                "the event names no resource of the optional type(s) `dataset` of \
+                 `cloudwatch:PutMetricData`, so the call is authorized on `*`"
+            )
         );
     }
 

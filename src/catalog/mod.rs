@@ -54,7 +54,7 @@ pub enum CatalogError {
     /// Gzip data could not be decompressed.
     #[error("failed to decompress the catalog data in `{origin}`")]
     Decompress {
-        /// Where the data came from.
+        /// Origin of the data (`embedded catalog` or a path).
         origin: String,
         /// The decoder's error.
         #[source]
@@ -63,7 +63,7 @@ pub enum CatalogError {
     /// A catalog file is not in the expected format.
     #[error("invalid catalog data in `{origin}`")]
     Invalid {
-        /// Where the data came from.
+        /// Origin of the data (`embedded catalog` or a path).
         origin: String,
         /// The JSON error.
         #[source]
@@ -72,7 +72,7 @@ pub enum CatalogError {
     /// A service reference names a format this version does not read.
     #[error("`{origin}` is in format `{format}`, expected `{CATALOG_FORMAT}`")]
     Format {
-        /// Where the data came from.
+        /// Origin of the data (`embedded catalog` or a path).
         origin: String,
         /// The format it names.
         format: String,
@@ -80,7 +80,7 @@ pub enum CatalogError {
     /// One service's entry does not decode.
     #[error("invalid entry for service `{prefix}` in `{origin}`")]
     Service {
-        /// Where the data came from.
+        /// Origin of the data (`embedded catalog` or a path).
         origin: String,
         /// The service prefix.
         prefix: String,
@@ -484,12 +484,6 @@ impl Catalog {
     pub fn exceptions(&self) -> &Exceptions {
         &self.exceptions
     }
-
-    /// Returns the decompressed service reference text.
-    #[expect(dead_code, reason = "read by the refresh, next")]
-    pub(crate) fn text(&self) -> &[u8] {
-        &self.text
-    }
 }
 
 /// Decodes the embedded exceptions table.
@@ -503,7 +497,6 @@ fn embedded_exceptions() -> Result<Exceptions, CatalogError> {
 }
 
 /// Returns the embedded service reference, decompressed.
-#[expect(dead_code, reason = "read by the refresh, next")]
 pub(crate) fn embedded_reference_text() -> Result<Vec<u8>, CatalogError> {
     gunzip(EMBEDDED_CATALOG, "embedded catalog")
 }
@@ -540,7 +533,7 @@ fn gunzip(bytes: &[u8], origin: &str) -> Result<Vec<u8>, CatalogError> {
 }
 
 /// Joins an error and its sources with `: `.
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {

@@ -47,9 +47,8 @@ impl<'a> EventKey<'a> {
     }
 }
 
-/// Which rule decided a resolution.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// The rule that decided a resolution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ResolutionRule {
     /// The action named in the denial's `errorMessage`.
     ErrorMessage,
@@ -76,6 +75,12 @@ impl ResolutionRule {
             ResolutionRule::EventSourceHost => "event-source-host",
             ResolutionRule::Naive => "naive",
         }
+    }
+}
+
+impl serde::Serialize for ResolutionRule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -7,25 +7,56 @@ use std::sync::Mutex;
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
+use trailgrant::anticipate::AnticipateMode;
+use trailgrant::aws::runs::RunSelector;
 use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
 use trailgrant::policy::parse::{parse_file, ParseOptions, PolicyKind, PolicySet};
 use trailgrant::record::{parse_time, Record, RoleSelector};
-use trailgrant::render::{self, Format};
+use trailgrant::render::Format;
 use trailgrant::sanitize::terminal_safe;
 use trailgrant::source;
 
+use super::learn_live::{self, LivePlan};
 use super::Exit;
 
 /// Flags of `learn`.
 #[derive(Debug, clap::Args)]
 pub struct LearnArgs {
-    /// CloudTrail event files or directories (searched recursively), or `-`
-    /// for stdin. Every shape is detected: S3 delivery files (`.json.gz`
-    /// too), JSON arrays, single records, JSON lines, LookupEvents output,
-    /// EventBridge envelopes and CloudTrail Lake query results.
-    #[arg(long, value_name = "PATH", num_args = 1.., required = true)]
+    /// CloudTrail event files or directories (searched recursively), `-`
+    /// for stdin, or a trail bucket `s3://BUCKET[/PREFIX]` whose log files of
+    /// the window are read. Every shape is detected: S3 delivery files
+    /// (`.json.gz` too), JSON arrays, single records, JSON lines,
+    /// LookupEvents output, EventBridge envelopes and CloudTrail Lake query
+    /// results. Without `--events`, `--athena` or `--lake`, the events are
+    /// read from CloudTrail's LookupEvents (see `--last-run`, `--run` and
+    /// the AWS flags).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
     pub events: Vec<PathBuf>,
+
+    /// Study the role's most recent run (GitHub Actions session), found
+    /// from its `AssumeRoleWithWebIdentity` events in CloudTrail.
+    #[arg(long, conflicts_with_all = ["run", "events", "athena", "lake"])]
+    pub last_run: bool,
+
+    /// Study this run: the access key id or the session name (set
+    /// `role-session-name` in the workflow to make it the run id).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["events", "athena", "lake"])]
+    pub run: Option<String>,
+
+    /// Poll CloudTrail for up to this long until the run's denials are
+    /// delivered (events arrive about 5, at worst 15, minutes after the
+    /// call), such as `15m`.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration, conflicts_with = "events")]
+    pub wait: Option<std::time::Duration>,
+
+    /// Read the role's inline and attached managed policies, its permissions
+    /// boundary and its trust policy from IAM, and diff against them.
+    #[arg(long)]
+    pub from_iam: bool,
+
+    #[command(flatten)]
+    pub aws: super::aws_args::AwsArgs,
 
     /// The role: an ARN (`arn:aws:iam::111122223333:role/gha-deploy`) or a
     /// name, matched against the session issuer of each call, never the
@@ -67,10 +98,25 @@ pub struct LearnArgs {
     #[arg(long, value_name = "FILE")]
     pub write: Option<PathBuf>,
 
+    /// Handling of the permissions the rest of a recognised deploy flow will
+    /// need, such as the rest of a docker push or the roles a task
+    /// definition passes. `none` skips them, `suggest` lists them apart from
+    /// the policy, and `include` also adds them as statements whose Sid
+    /// starts with `Anticipated`. Only resources named in the events are
+    /// used.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = AnticipateMode::Suggest)]
+    pub anticipate: AnticipateMode,
+
     /// Take "now" from this time instead of the clock (for reproducible
     /// `--since` windows).
     #[arg(long, value_name = "TIME", env = "TRAILGRANT_NOW", hide = true)]
     pub now: Option<String>,
+
+    #[command(flatten)]
+    pub layout: super::output::OutputArgs,
+
+    #[command(flatten)]
+    pub org: super::org_source::OrgArgs,
 }
 
 /// The validated plan of one `learn` run.
@@ -80,6 +126,10 @@ struct LearnPlan {
     options: LearnOptions,
     format: Format,
     write: Option<PathBuf>,
+    live: LivePlan,
+    source: super::org_source::OrgPlan,
+    now: DateTime<Utc>,
+    layout: super::output::OutputArgs,
 }
 
 impl LearnPlan {
@@ -101,7 +151,7 @@ impl LearnPlan {
             .map(read_trust_policy)
             .transpose()?;
         let current = read_current_policies(&args.policy, &args.role)?;
-        if current.is_none() && (format == Format::Diff || args.write.is_some()) {
+        if current.is_none() && !args.from_iam && (format == Format::Diff || args.write.is_some()) {
             bail!("`--output diff` and `--write` need the current policy: pass `--policy FILE`");
         }
         if let Some(write) = &args.write {
@@ -112,16 +162,42 @@ impl LearnPlan {
                 );
             }
         }
+        let run = match (&args.run, args.last_run) {
+            (Some(id), _) => Some(RunSelector::Id(id.clone())),
+            (None, true) => Some(RunSelector::Last),
+            (None, false) => None,
+        };
+        let live = LivePlan {
+            run,
+            wait: args.wait,
+            lookup: args.events.is_empty() && args.org.athena.is_none() && args.org.lake.is_none(),
+            from_iam: args.from_iam,
+            aws: args.aws.options(),
+        };
+        let source = super::org_source::OrgPlan::new(
+            &args.org,
+            &args.aws,
+            &args.events,
+            &role,
+            window,
+            args.anticipate,
+            clock.now(),
+        )?;
         Ok(LearnPlan {
-            inputs: args.events,
+            inputs: source.local_files().to_vec(),
             options: LearnOptions {
                 role,
                 window,
                 trust_policy,
                 current,
+                anticipate: args.anticipate,
             },
             format,
             write: args.write,
+            live,
+            source,
+            now: clock.now(),
+            layout: args.layout,
         })
     }
 }
@@ -209,8 +285,80 @@ fn parse_cli_time(text: &str, flag: &str) -> anyhow::Result<DateTime<Utc>> {
 
 /// Runs `learn`.
 pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit> {
-    let plan = LearnPlan::from_args(args)?;
+    let mut plan = LearnPlan::from_args(args)?;
+    if let Some(sql) = plan.source.explanation() {
+        super::aws_args::write_stdout(sql)?;
+        return Ok(Exit::NoDenials);
+    }
     let catalog = super::load_catalog(catalog_path)?;
+    let mut problems = Vec::new();
+    let mut records = if plan.live.lookup || plan.inputs.is_empty() {
+        Vec::new()
+    } else {
+        scan_files(&plan, &mut problems)
+    };
+    let remote = super::org_source::collect(&plan.source, &plan.options)?;
+    problems.extend(remote.scan.problems.iter().map(ToString::to_string));
+    records.extend(remote.records);
+    if plan.live.lookup || plan.live.from_iam {
+        let live = learn_live::collect(
+            &plan.live,
+            &plan.options.role,
+            plan.options.window,
+            plan.now,
+        )?;
+        problems.extend(live.gaps.iter().map(|gap| format!("incomplete: {gap}")));
+        records.extend(
+            live.records
+                .into_iter()
+                .filter(|record| plan.options.role.matches(record)),
+        );
+        if let Some(current) = live.current {
+            match &mut plan.options.current {
+                Some(set) => set.extend(current),
+                None => plan.options.current = Some(current),
+            }
+        }
+        if plan.options.trust_policy.is_none() {
+            plan.options.trust_policy = live.trust;
+        }
+    }
+    // Problems quote file names, keys and AWS messages, so they are
+    // neutralized like every other event-derived text.
+    for problem in &problems {
+        eprintln!("trailgrant: {}", terminal_safe(problem));
+    }
+    let mut report = learn::learn(records, catalog, &plan.options);
+    // A query returns only the records the findings need, with the count of
+    // all the role's records beside them.
+    if let Some(count) = remote.role_records {
+        report.records_of_role = count;
+    }
+    if let Some(path) = &plan.write {
+        write_policy_file(path, &report)?;
+    }
+    let exit = exit_for(&report, problems.len());
+    let mut stdout = std::io::stdout().lock();
+    if let Err(error) = super::output::write(&mut report, plan.format, &plan.layout, &mut stdout)
+        .and_then(|()| stdout.flush())
+    {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            return Ok(exit);
+        }
+        return Err(error).context("failed to write the output");
+    }
+    if !problems.is_empty() {
+        eprintln!(
+            "trailgrant: {} problem(s) in the input; the result covers only what could be read",
+            problems.len()
+        );
+    }
+    Ok(exit)
+}
+
+/// Reads the `--events` files, keeping the records of the role in the
+/// window; every unreadable file or record becomes one line in `problems`.
+fn scan_files(plan: &LearnPlan, problems: &mut Vec<String>) -> Vec<Record> {
     let prefilter = plan.options.prefilter();
     let collected = Mutex::new(Vec::<Record>::new());
     let scan = source::scan_paths(&plan.inputs, &prefilter, |record, _origin| {
@@ -220,41 +368,17 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
             }
         }
     });
-    // File names and messages may quote input (a key, a bad byte), so they
-    // are neutralized like every other event-derived text.
     for problem in &scan.problems {
-        let path = terminal_safe(&problem.path);
-        let message = terminal_safe(&problem.message);
-        match problem.index {
-            Some(index) => eprintln!("trailgrant: {path}: record {index}: {message}"),
-            None => eprintln!("trailgrant: {path}: {message}"),
-        }
+        problems.push(match problem.index {
+            Some(index) => format!("{}: record {index}: {}", problem.path, problem.message),
+            None => format!("{}: {}", problem.path, problem.message),
+        });
     }
-    let records = collected.into_inner().unwrap_or_default();
-    let report = learn::learn(records, catalog, &plan.options);
-    if let Some(path) = &plan.write {
-        write_policy_file(path, &report)?;
-    }
-    let mut stdout = std::io::stdout().lock();
-    if let Err(error) =
-        render::render(&report, plan.format, &mut stdout).and_then(|()| stdout.flush())
-    {
-        if error.kind() == std::io::ErrorKind::BrokenPipe {
-            return Ok(exit_for(&report, &scan));
-        }
-        return Err(error).context("failed to write the output");
-    }
-    if !scan.problems.is_empty() {
-        eprintln!(
-            "trailgrant: {} problem(s) in the input; the result covers only what could be read",
-            scan.problems.len()
-        );
-    }
-    Ok(exit_for(&report, &scan))
+    collected.into_inner().unwrap_or_default()
 }
 
-fn exit_for(report: &learn::Report, scan: &source::ScanReport) -> Exit {
-    if !scan.problems.is_empty() {
+fn exit_for(report: &learn::Report, problems: usize) -> Exit {
+    if problems > 0 {
         Exit::PartialInput
     } else if report.has_findings() {
         Exit::Proposed

@@ -4,9 +4,16 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod athena_ddl;
+mod aws_args;
 mod catalog;
 mod exit;
 mod learn;
+mod learn_live;
+mod org_source;
+mod output;
+mod runs;
+mod self_policy;
 
 pub use exit::Exit;
 
@@ -37,6 +44,15 @@ pub enum Command {
     Learn(Box<learn::LearnArgs>),
     /// Look up an action or show how an event resolves to actions.
     Catalog(catalog::CatalogArgs),
+    /// List a role's recent GitHub Actions runs (one STS session each) from
+    /// CloudTrail, with the denials found for each.
+    Runs(runs::RunsArgs),
+    /// Print the read-only IAM policy trailgrant needs for the chosen
+    /// source and options.
+    SelfPolicy(self_policy::SelfPolicyArgs),
+    /// Print the `CREATE EXTERNAL TABLE` statement of an Athena table over
+    /// a trail bucket, with partition projection, for `learn --athena`.
+    AthenaDdl(athena_ddl::AthenaDdlArgs),
 }
 
 /// Parses the command line, runs it and returns the exit code.
@@ -57,6 +73,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Learn(args) => learn::run(*args, cli.catalog.as_deref()),
         Command::Catalog(args) => catalog::run(args, cli.catalog.as_deref()),
+        Command::Runs(args) => runs::run(args),
+        Command::SelfPolicy(args) => self_policy::run(args),
+        Command::AthenaDdl(args) => athena_ddl::run(&args),
     };
     match result {
         Ok(exit) => exit.into(),

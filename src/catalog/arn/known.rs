@@ -1,4 +1,4 @@
-//! What the ARN builder knows of particular services' request parameters:
+//! The ARN builder's rules for particular services' request parameters:
 //! where the names are, which values are already ARNs, and what the event
 //! cannot say (a stack's id, a secret's random suffix, the key behind a KMS
 //! alias).
@@ -51,7 +51,7 @@ pub(super) fn param_keys(prefix: &str, var: &str) -> &'static [&'static str] {
     }
 }
 
-/// The value a service assumes for an omitted parameter, with a note.
+/// Returns the value a service assumes for an omitted parameter, with a note.
 pub(super) fn default_value(prefix: &str, var: &str) -> Option<(&'static str, &'static str)> {
     match (prefix, var) {
         ("ecs", "ClusterName") => Some((
@@ -62,7 +62,8 @@ pub(super) fn default_value(prefix: &str, var: &str) -> Option<(&'static str, &'
     }
 }
 
-/// A note on a filled template that is exact but rests on an assumption.
+/// Returns a note for a filled template that is exact but rests on an
+/// assumption.
 pub(super) fn note_for(prefix: &str, template: &Template<'_>, fill: &Fill) -> Option<String> {
     if prefix != "iam" && prefix != "sts" {
         return None;
@@ -73,7 +74,7 @@ pub(super) fn note_for(prefix: &str, template: &Template<'_>, fill: &Fill) -> Op
     })
 }
 
-/// Why a placeholder of a service cannot come from the event.
+/// Returns why a placeholder of a service cannot come from the event.
 pub(super) fn unfilled_reason(prefix: &str, var: &str) -> Option<&'static str> {
     Some(match (prefix, var) {
         ("cloudformation", "Id") => {
@@ -95,7 +96,7 @@ pub(super) fn unfilled_reason(prefix: &str, var: &str) -> Option<&'static str> {
 
 // ---------------------------------------------------------------- S3
 
-/// Where an S3 call pointed: a bucket by name or an access point by ARN.
+/// The target of an S3 call: a bucket by name or an access point by ARN.
 enum S3Target {
     Bucket(String),
     AccessPoint(String),
@@ -148,9 +149,9 @@ fn s3(event: &Event<'_>, action: &ActionRef<'_>, type_name: &str) -> Option<Know
                     .collect(),
             ))
         }
-        // An access point ARN says nothing of the bucket behind it, and a
-        // bucket name nothing of an access point: leave those placeholders
-        // to the generic lookup, which marks them unfilled.
+        // An access point ARN does not name the bucket behind it, and a
+        // bucket name does not name an access point. The generic lookup
+        // marks those placeholders unfilled.
         _ => fills(Fill::default()),
     }
 }

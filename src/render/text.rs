@@ -1,56 +1,26 @@
-//! Output formats. Every renderer takes the same in-memory [`Report`] and
-//! writes to any `io::Write`; none re-parses another's output.
+//! The human report: one block per finding, the trust-policy findings, the
+//! warnings, then the statements to add.
 
 use std::io::{self, Write};
 
 use crate::learn::{Finding, Report, Status};
-use crate::sanitize::{json_terminal_safe, terminal_safe};
+use crate::policy::PolicyDocument;
+use crate::sanitize::terminal_safe;
 
-/// The output formats of `learn`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// A report per denial, then the policy (for people).
-    Text,
-    /// `{"policy": …, "findings": […]}` (for programs).
-    Json,
-    /// The IAM policy document of the statements to add, alone.
-    Policy,
-    /// A unified diff of the current policy documents and the edited ones.
-    Diff,
-}
+use super::{json_inert, size, RenderOptions};
 
-/// Writes the report in `format`.
-pub fn render(report: &Report, format: Format, out: &mut dyn Write) -> io::Result<()> {
-    match format {
-        Format::Text => text(report, out),
-        Format::Json => json(report, out),
-        Format::Policy => policy(report, out),
-        Format::Diff => diff(report, out, false),
-    }
-}
-
-/// Writes the policy document alone, valid for `aws iam put-role-policy`.
-pub fn policy(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, &report.policy)?;
-    writeln!(out)
-}
-
-/// Writes the unified diff of the edited documents, colored when `color`.
-pub fn diff(report: &Report, out: &mut dyn Write, color: bool) -> io::Result<()> {
-    match &report.diff {
-        Some(diff) => out.write_all(crate::diff::unified(diff, color).as_bytes()),
-        None => Ok(()),
-    }
-}
-
-/// Writes the documented json output.
-pub fn json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    writeln!(out)
-}
-
-/// Writes the human report.
+/// Writes the human report with one policy document.
 pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    write(report, &RenderOptions::default(), out)
+}
+
+/// Writes the human report; with a split, each document under a heading
+/// giving its size.
+pub(super) fn write(
+    report: &Report,
+    options: &RenderOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if report.findings.is_empty() {
         writeln!(
             out,
@@ -68,28 +38,42 @@ pub fn text(report: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .statement_index
                 .map_or(String::new(), |i| format!(" (statement {i})"));
             writeln!(out, "Edited trust statement{index}:")?;
-            shown_json(statement, out)?;
+            let text = serde_json::to_string_pretty(statement).map_err(io::Error::other)?;
+            writeln!(out, "{}", json_inert(&text))?;
         }
         writeln!(out)?;
     }
     for warning in &report.warnings {
         writeln!(out, "warning: {}", terminal_safe(warning))?;
     }
+    crate::anticipate::write_text(report, out)?;
     if report.policy.statements.is_empty() {
         if !report.findings.is_empty() {
             writeln!(out, "No statement to add to the role.")?;
         }
         return Ok(());
     }
-    writeln!(out, "Statements to add to the role:")?;
-    shown_json(&report.policy, out)
+    if !options.is_split() {
+        writeln!(out, "Statements to add to the role:")?;
+        return write_document(&report.policy, out);
+    }
+    let documents = options.documents(&report.policy);
+    for (number, document) in documents.iter().enumerate() {
+        writeln!(
+            out,
+            "Policy {} of {} ({} characters without whitespace):",
+            number + 1,
+            documents.len(),
+            size::policy_size(document)
+        )?;
+        write_document(document, out)?;
+    }
+    Ok(())
 }
 
-/// Writes pretty JSON for people: the same value, with the characters that
-/// could steer a terminal (from event fields such as S3 keys) escaped.
-fn shown_json(value: &impl serde::Serialize, out: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(value)?;
-    writeln!(out, "{}", json_terminal_safe(&text))
+fn write_document(document: &PolicyDocument, out: &mut dyn Write) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(document).map_err(io::Error::other)?;
+    writeln!(out, "{}", json_inert(&text))
 }
 
 fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
@@ -132,7 +116,7 @@ fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Re
         }
     }
     for requirement in &finding.requirements {
-        writeln!(out, "   action    {}", terminal_safe(&requirement.action))?;
+        writeln!(out, "   action    {}", requirement.action)?;
         writeln!(out, "   resource  {}", terminal_safe(&requirement.resource))?;
     }
     writeln!(out, "   cause     {cause}")?;
@@ -140,7 +124,10 @@ fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Re
     writeln!(out, "   remedy    {}", terminal_safe(&finding.remedy))?;
     if let Some(statement) = &finding.remedy_statement {
         let text = serde_json::to_string(statement).unwrap_or_default();
-        writeln!(out, "   put there {}", json_terminal_safe(&text))?;
+        writeln!(out, "   put there {}", json_inert(&text))?;
+    }
+    for note in &finding.notes {
+        writeln!(out, "   note      {}", terminal_safe(note))?;
     }
     for warning in &finding.warnings {
         writeln!(out, "   warning   {}", terminal_safe(warning))?;
@@ -148,7 +135,7 @@ fn text_finding(number: usize, finding: &Finding, out: &mut dyn Write) -> io::Re
     writeln!(out)
 }
 
-fn status_word(status: Status) -> &'static str {
+pub(super) fn status_word(status: Status) -> &'static str {
     match status {
         Status::Missing => "missing from the role's policies",
         Status::AlreadyAllowed => "already allowed by the current policy",

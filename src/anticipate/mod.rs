@@ -1,0 +1,455 @@
+//! Anticipation: the permissions a deploy will need after the call it was
+//! denied on, proposed apart from what the events show.
+//!
+//! A failing deploy stops at its first denial, so each run's events show one
+//! missing permission. This stage recognises the deploy flows (see
+//! [`flows`]) that the role's denied and successful calls belong to. It
+//! proposes each flow's remaining actions on the resources those calls
+//! named. A denied `BatchCheckLayerAvailability` gives the repository for
+//! the rest of the push, a `RegisterTaskDefinition` request the roles for
+//! `iam:PassRole`, a `DescribeServices` the service for `UpdateService`. It
+//! also proposes the catalog's dependent actions of denied actions.
+//!
+//! The rules that keep it least-privilege:
+//! * a resource comes only from a record of the same flow; a step whose
+//!   resource no record names is left out with the reason, and only an
+//!   action without a resource type gets `*`;
+//! * actions come from the flow data and the catalog, never with wildcards,
+//!   and an action the catalog does not know is left out;
+//! * nothing the run was already allowed, or was denied (the proposal
+//!   covers that), is proposed again;
+//! * steps that only some runs make (`optional` in the data) are never
+//!   proposed, only mentioned;
+//! * an ordered flow is anticipated from the first of its calls the events
+//!   show, so a flow entered half-way is not proposed from its start.
+
+mod bind;
+mod dependent;
+pub mod flows;
+mod seen;
+mod text;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::catalog::{ActionRef, Catalog};
+use crate::diff::{self, RequirementState};
+use crate::learn::{Finding, LearnOptions, Status};
+use crate::policy::parse::PolicySet;
+use crate::policy::Statement;
+use crate::proposal;
+use crate::record::Record;
+use crate::requirement::{ActionSource, Requirement, ResourceSource};
+
+use bind::Binding;
+use dependent::anticipate_dependent_actions;
+pub use flows::{Citation, Flow, FlowError, FlowSet, Step};
+use seen::{build, Built, Observation, Seen};
+pub use text::write_text;
+
+/// The `Sid` prefix of anticipated statements.
+pub const SID_PREFIX: &str = "Anticipated";
+
+/// The `flow` of items that come from the catalog's dependent actions.
+pub const DEPENDENT_ACTIONS: &str = "dependent-actions";
+
+/// The handling of anticipated permissions in `learn`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnticipateMode {
+    /// Anticipate nothing.
+    None,
+    /// List them in the report, apart from the policy.
+    #[default]
+    Suggest,
+    /// List them and add them to the policy as statements whose `Sid` starts
+    /// with `Anticipated`.
+    Include,
+}
+
+/// One permission the rest of a flow will need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Anticipated {
+    /// The action, resource and conditions.
+    #[serde(flatten)]
+    pub requirement: Requirement,
+    /// The flow's name, or `dependent-actions`.
+    pub flow: String,
+    /// The call that needs it (`eventSource eventName`), or the denied
+    /// action it depends on.
+    pub step: String,
+    /// The reason it is proposed, with the origin of its resource.
+    pub reason: String,
+    /// The public page that lists the permission.
+    pub source: Citation,
+}
+
+/// A permission of a recognised flow that is not proposed, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct NotAnticipated {
+    /// The flow's name, or `dependent-actions`.
+    pub flow: String,
+    /// The call that would need it.
+    pub step: String,
+    /// The action.
+    pub action: String,
+    /// The reason it is left out.
+    pub reason: String,
+}
+
+/// The outcome of anticipation.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Anticipation {
+    /// The proposed permissions, by flow and call order.
+    pub anticipated: Vec<Anticipated>,
+    /// Permissions of the recognised flows that are left out.
+    pub not_anticipated: Vec<NotAnticipated>,
+}
+
+/// Anticipates for `learn` in `options.anticipate`: nothing for `none`;
+/// for `include` the anticipated statements are also appended to
+/// `statements`. With the current policies, what they already allow is not
+/// proposed, and what they deny is left out.
+pub fn run(
+    options: &LearnOptions,
+    findings: &[Finding],
+    records: &[Record],
+    catalog: &Catalog,
+    statements: &mut Vec<Statement>,
+) -> Anticipation {
+    if options.anticipate == AnticipateMode::None {
+        return Anticipation::default();
+    }
+    let mut anticipation = anticipate(findings, records, catalog);
+    if let Some(current) = &options.current {
+        anticipation.drop_decided(current);
+    }
+    if options.anticipate == AnticipateMode::Include {
+        statements.extend(self::statements(&anticipation.anticipated));
+    }
+    anticipation
+}
+
+impl Anticipation {
+    /// Removes the items the current policies already allow, and moves
+    /// those a `Deny` statement of theirs matches to the left-out list.
+    fn drop_decided(&mut self, current: &PolicySet) {
+        let context = BTreeMap::new();
+        let mut kept = Vec::new();
+        for item in std::mem::take(&mut self.anticipated) {
+            match diff::judge(&item.requirement, &context, current).state {
+                RequirementState::Allowed => {}
+                RequirementState::ExplicitlyDenied => self.not_anticipated.push(NotAnticipated {
+                    flow: item.flow,
+                    step: item.step,
+                    action: item.requirement.action,
+                    reason: "a Deny statement of the role's policies matches it, and an Allow \
+                             cannot override that"
+                        .to_owned(),
+                }),
+                RequirementState::Missing | RequirementState::Undetermined => kept.push(item),
+            }
+        }
+        self.anticipated = kept;
+    }
+}
+
+/// Anticipates the rest of the embedded flows that the findings and the
+/// role's records (denied and successful) belong to.
+pub fn anticipate(findings: &[Finding], records: &[Record], catalog: &Catalog) -> Anticipation {
+    match FlowSet::embedded() {
+        Ok(flows) => anticipate_with(flows, findings, records, catalog),
+        Err(error) => {
+            tracing::warn!(%error, "the embedded deploy flows do not decode; nothing anticipated");
+            Anticipation::default()
+        }
+    }
+}
+
+/// Anticipates with the given flows.
+pub fn anticipate_with(
+    flows: &FlowSet,
+    findings: &[Finding],
+    records: &[Record],
+    catalog: &Catalog,
+) -> Anticipation {
+    let seen = Seen::collect(flows, records, catalog);
+    let mut out = Collector::default();
+    for flow_index in active_flows(flows, findings, &seen) {
+        if let Some(flow) = flows.flows.get(flow_index) {
+            anticipate_flow(flow, flow_index, &seen, catalog, &mut out);
+        }
+    }
+    anticipate_dependent_actions(findings, &seen, catalog, &mut out);
+    out.finish()
+}
+
+/// Builds the statements of anticipated permissions, each `Sid` prefixed
+/// with [`SID_PREFIX`].
+pub fn statements(anticipated: &[Anticipated]) -> Vec<Statement> {
+    let requirements: Vec<Requirement> = anticipated
+        .iter()
+        .map(|item| item.requirement.clone())
+        .collect();
+    let mut statements = proposal::build_statements(&requirements);
+    for statement in &mut statements {
+        let sid = statement.sid.take().unwrap_or_default();
+        statement.sid = Some(format!("{SID_PREFIX}{sid}"));
+    }
+    statements
+}
+
+/// Returns the flows a denial the role's policies lack belongs to, without
+/// a flow whose observed calls are a strict part of another's (a login that
+/// a push and a pull share, once the push shows itself). Optional calls
+/// take no part: a pull's `BatchGetImage` does not make a push.
+fn active_flows(flows: &FlowSet, findings: &[Finding], seen: &Seen) -> Vec<usize> {
+    let denied_in: BTreeSet<usize> = flows
+        .flows
+        .iter()
+        .enumerate()
+        .filter(|(_, flow)| {
+            findings.iter().any(|finding| {
+                finding.status == Status::Missing
+                    && flow
+                        .steps
+                        .iter()
+                        .any(|step| !step.optional && step.matches(&finding.record))
+            })
+        })
+        .map(|(index, _)| index)
+        .collect();
+    let calls = |flow: usize| -> BTreeSet<(&str, &str)> {
+        seen.observations
+            .iter()
+            .filter(|observation| observation.flow == flow)
+            .filter_map(|observation| flows.flows.get(flow)?.steps.get(observation.step))
+            .filter(|step| !step.optional)
+            .map(|step| (step.event_source.as_str(), step.event_name.as_str()))
+            .collect()
+    };
+    denied_in
+        .iter()
+        .copied()
+        .filter(|flow| {
+            let own = calls(*flow);
+            !denied_in.iter().any(|other| {
+                let theirs = calls(*other);
+                other != flow && own.len() < theirs.len() && own.is_subset(&theirs)
+            })
+        })
+        .collect()
+}
+
+fn anticipate_flow(
+    flow: &Flow,
+    flow_index: usize,
+    seen: &Seen,
+    catalog: &Catalog,
+    out: &mut Collector,
+) {
+    let observations: Vec<&Observation> = seen
+        .observations
+        .iter()
+        .filter(|observation| observation.flow == flow_index)
+        .collect();
+    let Some(first) = observations
+        .iter()
+        .map(|observation| observation.step)
+        .min()
+    else {
+        return;
+    };
+    let start = if flow.ordered { first } else { 0 };
+    let mut calls_seen: Vec<&str> = Vec::new();
+    for observation in &observations {
+        if !calls_seen.contains(&observation.origin.as_str()) {
+            calls_seen.push(&observation.origin);
+        }
+    }
+    let flow_context = FlowContext {
+        flow,
+        calls_seen: calls_seen.join(", "),
+        bindings: observations
+            .iter()
+            .flat_map(|observation| observation.bindings.iter())
+            .collect(),
+    };
+    let observed: BTreeSet<usize> = observations
+        .iter()
+        .map(|observation| observation.step)
+        .collect();
+    for (index, step) in flow.steps.iter().enumerate().skip(start) {
+        let context = StepContext {
+            step,
+            observed: observed.contains(&index),
+        };
+        for spec in &step.actions {
+            anticipate_action(&flow_context, &context, spec, seen, catalog, out);
+        }
+    }
+}
+
+struct FlowContext<'a> {
+    flow: &'a Flow,
+    /// The base event names of the flow's calls the events show.
+    calls_seen: String,
+    bindings: Vec<&'a Binding>,
+}
+
+struct StepContext<'a> {
+    step: &'a Step,
+    /// True when the events show this call, denied on an earlier action.
+    observed: bool,
+}
+
+fn anticipate_action(
+    context: &FlowContext<'_>,
+    step_context: &StepContext<'_>,
+    spec: &flows::ActionSpec,
+    seen: &Seen,
+    catalog: &Catalog,
+    out: &mut Collector,
+) {
+    let flow = context.flow;
+    let step = step_context.step;
+    let left_out = |reason: String| NotAnticipated {
+        flow: flow.name.clone(),
+        step: step.label(),
+        action: spec.action.clone(),
+        reason,
+    };
+    let Some(found) = catalog.action(&spec.action) else {
+        out.left_out(left_out(format!(
+            "the catalog does not know `{}`",
+            spec.action
+        )));
+        return;
+    };
+    let mut resources: BTreeMap<String, &str> = BTreeMap::new();
+    let mut missing: BTreeSet<String> = BTreeSet::new();
+    for binding in &context.bindings {
+        match build(spec, binding, catalog) {
+            Built::Arn(arn) => {
+                resources.entry(arn).or_insert(binding.origin.as_str());
+            }
+            Built::Missing(names) => missing.extend(names),
+            Built::Unusable => {}
+        }
+    }
+    let fresh: Vec<(&String, &&str)> = resources
+        .iter()
+        .filter(|(arn, _)| !seen.is_known(&spec.action, arn))
+        .collect();
+    if !resources.is_empty() && fresh.is_empty() {
+        return;
+    }
+    if step.optional || spec.optional {
+        let note = spec.note.as_ref().or(step.note.as_ref());
+        let why = note.map_or_else(|| "only some runs need it".to_owned(), Clone::clone);
+        out.left_out(left_out(why));
+        return;
+    }
+    if fresh.is_empty() {
+        out.left_out(left_out(unseen_reason(spec, &missing)));
+        return;
+    }
+    let source = spec
+        .source
+        .as_ref()
+        .or(step.source.as_ref())
+        .unwrap_or(&flow.source);
+    for (arn, origin) in fresh {
+        let resource = match (&spec.resource_type, &spec.resource_description) {
+            (None, _) => "`*`, as the action has no resource type".to_owned(),
+            (Some(_), Some(why)) => format!("{why} in {origin}"),
+            (Some(resource_type), None) => format!("the {resource_type} named in {origin}"),
+        };
+        let reason = if step_context.observed {
+            format!(
+                "{}: {} also needs it, on {resource}; AWS checks it after the denied action",
+                flow.title, step.event_name
+            )
+        } else {
+            format!(
+                "{}: the events show {}; the flow's {} needs it on {resource}",
+                flow.title, context.calls_seen, step.event_name
+            )
+        };
+        out.add(Anticipated {
+            requirement: anticipated_requirement(&found, spec, arn),
+            flow: flow.name.clone(),
+            step: step.label(),
+            reason,
+            source: source.clone(),
+        });
+    }
+}
+
+fn unseen_reason(spec: &flows::ActionSpec, missing: &BTreeSet<String>) -> String {
+    let resource_type = spec.resource_type.as_deref().unwrap_or("resource");
+    if missing.is_empty() {
+        return format!("no {resource_type} of the right shape was seen in the events");
+    }
+    let names: Vec<String> = missing.iter().map(|name| format!("`{name}`")).collect();
+    format!(
+        "its {resource_type} ARN needs {}, and no call of this flow in the events names them",
+        names.join(", ")
+    )
+}
+
+fn anticipated_requirement(
+    found: &ActionRef<'_>,
+    spec: &flows::ActionSpec,
+    arn: &str,
+) -> Requirement {
+    Requirement {
+        action: found.full_name(),
+        resource: arn.to_owned(),
+        resource_type: spec.resource_type.clone(),
+        conditions: spec.conditions.clone(),
+        action_source: ActionSource::Flow,
+        resource_source: if spec.resource_type.is_some() {
+            ResourceSource::Event
+        } else {
+            ResourceSource::NoResourceType
+        },
+    }
+}
+
+/// Collects items without duplicates, in the order they come.
+#[derive(Debug, Default)]
+struct Collector {
+    anticipated: Vec<Anticipated>,
+    not_anticipated: Vec<NotAnticipated>,
+}
+
+impl Collector {
+    fn add(&mut self, item: Anticipated) {
+        let duplicate = self.anticipated.iter().any(|earlier| {
+            earlier.requirement.action == item.requirement.action
+                && earlier.requirement.resource == item.requirement.resource
+                && earlier.requirement.conditions == item.requirement.conditions
+        });
+        if !duplicate {
+            self.anticipated.push(item);
+        }
+    }
+
+    fn left_out(&mut self, item: NotAnticipated) {
+        if !self.not_anticipated.contains(&item) {
+            self.not_anticipated.push(item);
+        }
+    }
+
+    fn finish(self) -> Anticipation {
+        Anticipation {
+            anticipated: self.anticipated,
+            not_anticipated: self.not_anticipated,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,445 @@
+//! Unit tests of anticipation over the motivating fixture and small
+//! hand-made runs.
+
+use serde_json::json;
+
+use super::*;
+use crate::learn::{learn, LearnOptions, Report, Window};
+use crate::record::RoleSelector;
+
+const ROLE: &str = "arn:aws:iam::111122223333:role/gha-deploy";
+
+fn fixture_records() -> Vec<Record> {
+    let text = include_str!("../../fixtures/ecr-ecs-deploy/events.json");
+    let document: serde_json::Value = serde_json::from_str(text).unwrap();
+    document["Records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|value| Record::from_value(value.clone()).unwrap())
+        .collect()
+}
+
+fn options(mode: AnticipateMode) -> LearnOptions {
+    LearnOptions {
+        role: RoleSelector::parse(ROLE).unwrap(),
+        window: Window::default(),
+        trust_policy: None,
+        current: None,
+        anticipate: mode,
+    }
+}
+
+fn learn_with(records: Vec<Record>, mode: AnticipateMode) -> Report {
+    learn(records, Catalog::embedded().unwrap(), &options(mode))
+}
+
+fn pairs(report: &Report) -> Vec<(String, String)> {
+    report
+        .anticipated
+        .iter()
+        .map(|item| {
+            (
+                item.requirement.action.clone(),
+                item.requirement.resource.clone(),
+            )
+        })
+        .collect()
+}
+
+/// Builds one call of the role, denied when `denied` names the action and
+/// resource.
+fn call(
+    time: &str,
+    source: &str,
+    name: &str,
+    params: serde_json::Value,
+    denied: Option<(&str, &str)>,
+) -> Record {
+    let mut value = json!({
+        "eventVersion": "1.11",
+        "userIdentity": {
+            "type": "AssumedRole",
+            "arn": "arn:aws:sts::111122223333:assumed-role/gha-deploy/GitHubActions",
+            "accountId": "111122223333",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "arn": ROLE, "accountId": "111122223333"}}
+        },
+        "eventTime": time,
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": "us-east-1",
+        "requestParameters": params,
+        "eventID": format!("{time}-{name}"),
+        "recipientAccountId": "111122223333"
+    });
+    if let Some((action, resource)) = denied {
+        value["errorCode"] = json!("AccessDenied");
+        value["errorMessage"] = json!(format!(
+            "User: arn:aws:sts::111122223333:assumed-role/gha-deploy/GitHubActions is not \
+             authorized to perform: {action} on resource: {resource} because no \
+             identity-based policy allows the {action} action"
+        ));
+    }
+    Record::from_value(value).unwrap()
+}
+
+#[test]
+fn fixture_anticipates_the_waits_of_the_deploy() {
+    let report = learn_with(fixture_records(), AnticipateMode::Suggest);
+    // Every push step and both roles were denied, so they are in the policy.
+    // The denied UpdateService named the service, and the deploy flow also
+    // describes it.
+    assert_eq!(
+        pairs(&report),
+        [(
+            "ecs:DescribeServices".to_owned(),
+            "arn:aws:ecs:us-east-1:111122223333:service/prod/web-app".to_owned()
+        )]
+    );
+    let item = &report.anticipated[0];
+    assert_eq!(item.flow, "ecs-deploy");
+    assert_eq!(item.step, "ecs.amazonaws.com DescribeServices");
+    assert_eq!(item.requirement.resource_type.as_deref(), Some("service"));
+    assert_eq!(item.requirement.action_source, ActionSource::Flow);
+    assert_eq!(
+        item.reason,
+        "register an Amazon ECS task definition and deploy it to a service: the events show \
+         DescribeTaskDefinition, RegisterTaskDefinition, UpdateService; the flow's \
+         DescribeServices needs it on the service named in UpdateService"
+    );
+    assert!(report.policy.statements.iter().all(|s| !s
+        .sid
+        .as_deref()
+        .unwrap_or("")
+        .starts_with(SID_PREFIX)));
+}
+
+#[test]
+fn fixture_include_adds_labelled_statements() {
+    let report = learn_with(fixture_records(), AnticipateMode::Include);
+    let anticipated: Vec<&Statement> = report
+        .policy
+        .statements
+        .iter()
+        .filter(|statement| {
+            statement
+                .sid
+                .as_deref()
+                .unwrap_or("")
+                .starts_with(SID_PREFIX)
+        })
+        .collect();
+    assert_eq!(anticipated.len(), 1);
+    assert_eq!(anticipated[0].sid.as_deref(), Some("AnticipatedEcsService"));
+    assert_eq!(anticipated[0].actions(), ["ecs:DescribeServices"]);
+    assert_eq!(
+        anticipated[0].resources(),
+        ["arn:aws:ecs:us-east-1:111122223333:service/prod/web-app"]
+    );
+    let suggested = learn_with(fixture_records(), AnticipateMode::Suggest);
+    assert_eq!(
+        report.policy.statements.len(),
+        suggested.policy.statements.len() + 1
+    );
+}
+
+#[test]
+fn mode_none_anticipates_nothing() {
+    let report = learn_with(fixture_records(), AnticipateMode::None);
+    assert!(report.anticipated.is_empty());
+    assert!(report.not_anticipated.is_empty());
+}
+
+#[test]
+fn layer_check_denial_anticipates_push() {
+    let repository = "arn:aws:ecr:us-east-1:111122223333:repository/web-app";
+    let records = vec![
+        call(
+            "2026-11-20T09:00:00Z",
+            "ecr.amazonaws.com",
+            "GetAuthorizationToken",
+            json!(null),
+            None,
+        ),
+        call(
+            "2026-11-20T09:00:05Z",
+            "ecr.amazonaws.com",
+            "BatchCheckLayerAvailability",
+            json!({"registryId": "111122223333", "repositoryName": "web-app"}),
+            Some(("ecr:BatchCheckLayerAvailability", repository)),
+        ),
+    ];
+    let report = learn_with(records, AnticipateMode::Suggest);
+    let expected: Vec<(String, String)> = [
+        "ecr:InitiateLayerUpload",
+        "ecr:UploadLayerPart",
+        "ecr:CompleteLayerUpload",
+        "ecr:PutImage",
+    ]
+    .iter()
+    .map(|action| ((*action).to_owned(), repository.to_owned()))
+    .collect();
+    assert_eq!(pairs(&report), expected);
+    // The pull shares only the login with the push, so it is not proposed.
+    assert!(report
+        .anticipated
+        .iter()
+        .all(|item| item.flow == "ecr-push"));
+    assert_eq!(
+        report.not_anticipated,
+        [NotAnticipated {
+            flow: "ecr-push".to_owned(),
+            step: "ecr.amazonaws.com BatchGetImage".to_owned(),
+            action: "ecr:BatchGetImage".to_owned(),
+            reason: "the push permissions page lists it, but docker calls it only when it reads a \
+                     manifest back"
+                .to_owned(),
+        }]
+    );
+}
+
+#[test]
+fn denied_login_alone_names_no_repository() {
+    let records = vec![call(
+        "2026-11-20T09:00:00Z",
+        "ecr.amazonaws.com",
+        "GetAuthorizationToken",
+        json!(null),
+        Some(("ecr:GetAuthorizationToken", "*")),
+    )];
+    let report = learn_with(records, AnticipateMode::Suggest);
+    assert!(report.anticipated.is_empty());
+    let reason =
+        "its repository ARN needs `RepositoryName`, and no call of this flow in the events names them";
+    let left_out: Vec<(&str, &str, &str)> = report
+        .not_anticipated
+        .iter()
+        .map(|item| {
+            (
+                item.flow.as_str(),
+                item.action.as_str(),
+                item.reason.as_str(),
+            )
+        })
+        .collect();
+    assert!(
+        left_out.contains(&("ecr-push", "ecr:PutImage", reason)),
+        "{left_out:?}"
+    );
+    assert!(
+        left_out.contains(&("ecr-pull", "ecr:BatchGetImage", reason)),
+        "{left_out:?}"
+    );
+}
+
+#[test]
+fn denied_registration_anticipates_both_roles_with_condition() {
+    let records = vec![call(
+        "2026-11-20T09:00:00Z",
+        "ecs.amazonaws.com",
+        "RegisterTaskDefinition",
+        json!({"family": "web-app", "taskRoleArn": "web-app-task",
+               "executionRoleArn": "arn:aws:iam::111122223333:role/ecsTaskExecutionRole"}),
+        Some(("ecs:RegisterTaskDefinition", "*")),
+    )];
+    let report = learn_with(records, AnticipateMode::Suggest);
+    assert_eq!(
+        pairs(&report),
+        [
+            (
+                "iam:PassRole".to_owned(),
+                "arn:aws:iam::111122223333:role/web-app-task".to_owned()
+            ),
+            (
+                "iam:PassRole".to_owned(),
+                "arn:aws:iam::111122223333:role/ecsTaskExecutionRole".to_owned()
+            ),
+        ]
+    );
+    let condition =
+        &report.anticipated[0].requirement.conditions["StringEquals"]["iam:PassedToService"];
+    assert_eq!(condition, &["ecs-tasks.amazonaws.com"]);
+    assert_eq!(
+        report.anticipated[1].source.title,
+        "Amazon ECS task execution IAM role"
+    );
+    // The registration itself was denied and is the finding's, and the
+    // service is not named yet.
+    let left_out: Vec<&str> = report
+        .not_anticipated
+        .iter()
+        .map(|item| item.action.as_str())
+        .collect();
+    assert_eq!(left_out, ["ecs:DescribeServices", "ecs:UpdateService"]);
+}
+
+#[test]
+fn second_role_follows_a_denied_first_role() {
+    let params = json!({"family": "web-app",
+        "taskRoleArn": "arn:aws:iam::111122223333:role/web-app-task",
+        "executionRoleArn": "arn:aws:iam::111122223333:role/ecsTaskExecutionRole"});
+    let records = vec![call(
+        "2026-11-20T09:00:00Z",
+        "ecs.amazonaws.com",
+        "RegisterTaskDefinition",
+        params,
+        Some((
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/web-app-task",
+        )),
+    )];
+    let report = learn_with(records, AnticipateMode::Suggest);
+    assert_eq!(
+        pairs(&report),
+        [(
+            "iam:PassRole".to_owned(),
+            "arn:aws:iam::111122223333:role/ecsTaskExecutionRole".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn sync_listing_anticipates_uploads_under_the_prefix() {
+    let records = vec![call(
+        "2026-11-20T09:00:00Z",
+        "s3.amazonaws.com",
+        "ListObjects",
+        json!({"bucketName": "example-site", "prefix": "site/", "list-type": "2"}),
+        Some(("s3:ListBucket", "\"arn:aws:s3:::example-site\"")),
+    )];
+    let report = learn_with(records, AnticipateMode::Suggest);
+    assert_eq!(
+        pairs(&report),
+        [(
+            "s3:PutObject".to_owned(),
+            "arn:aws:s3:::example-site/site/*".to_owned()
+        )]
+    );
+    let left_out: Vec<(&str, &str)> = report
+        .not_anticipated
+        .iter()
+        .map(|item| (item.action.as_str(), item.reason.as_str()))
+        .collect();
+    assert!(left_out.contains(&(
+        "s3:DeleteObject",
+        "only `aws s3 sync --delete` deletes objects"
+    )));
+}
+
+#[test]
+fn cdk_roles_follow_the_qualifier_seen() {
+    let role = "arn:aws:iam::111122223333:role/cdk-hnb659fds-deploy-role-111122223333-eu-west-1";
+    let records = vec![call(
+        "2026-11-20T09:00:00Z",
+        "sts.amazonaws.com",
+        "AssumeRole",
+        json!({"roleArn": role, "roleSessionName": "aws-cdk-gha"}),
+        Some(("sts:AssumeRole", role)),
+    )];
+    let report = learn_with(records, AnticipateMode::Suggest);
+    assert_eq!(
+        pairs(&report),
+        [(
+            "sts:AssumeRole".to_owned(),
+            "arn:aws:iam::111122223333:role/cdk-hnb659fds-file-publishing-role-111122223333-eu-west-1"
+                .to_owned()
+        )]
+    );
+}
+
+#[test]
+fn denial_outside_the_identity_policy_activates_no_flow() {
+    let repository = "arn:aws:ecr:us-east-1:111122223333:repository/web-app";
+    let mut record = call(
+        "2026-11-20T09:00:05Z",
+        "ecr.amazonaws.com",
+        "BatchCheckLayerAvailability",
+        json!({"repositoryName": "web-app"}),
+        None,
+    );
+    record.error_code = Some("AccessDeniedException".to_owned());
+    record.error_message = Some(format!(
+        "User: arn:aws:sts::111122223333:assumed-role/gha-deploy/GitHubActions is not authorized \
+         to perform: ecr:BatchCheckLayerAvailability on resource: {repository} with an explicit \
+         deny in a service control policy"
+    ));
+    let report = learn_with(vec![record], AnticipateMode::Suggest);
+    assert!(report.anticipated.is_empty());
+    assert!(report.not_anticipated.is_empty());
+}
+
+#[test]
+fn statements_carry_the_prefix() {
+    let item = Anticipated {
+        requirement: Requirement {
+            action: "ecr:PutImage".to_owned(),
+            resource: "arn:aws:ecr:us-east-1:1:repository/a".to_owned(),
+            resource_type: Some("repository".to_owned()),
+            conditions: BTreeMap::new(),
+            action_source: ActionSource::Flow,
+            resource_source: ResourceSource::Event,
+        },
+        flow: "ecr-push".to_owned(),
+        step: "ecr.amazonaws.com PutImage".to_owned(),
+        reason: String::new(),
+        source: Citation {
+            title: String::new(),
+            url: String::new(),
+        },
+    };
+    let built = statements(&[item]);
+    assert_eq!(built.len(), 1);
+    assert_eq!(built[0].sid.as_deref(), Some("AnticipatedEcrRepository"));
+}
+
+#[test]
+fn text_report_shows_both_lists() {
+    let records = vec![call(
+        "2026-11-20T09:00:00Z",
+        "ecs.amazonaws.com",
+        "RegisterTaskDefinition",
+        json!({"family": "web-app", "taskRoleArn": "web-app-task",
+               "executionRoleArn": "arn:aws:iam::111122223333:role/ecsTaskExecutionRole"}),
+        Some(("ecs:RegisterTaskDefinition", "*")),
+    )];
+    let report = learn_with(records, AnticipateMode::Suggest);
+    let mut out = Vec::new();
+    write_text(&report, &mut out).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+
+    assert_eq!(
+        lines[0],
+        "Anticipated for the rest of the deploy (not in the statements below; add them after \
+         review, or pass `--anticipate include`):"
+    );
+    assert_eq!(
+        lines[1],
+        "  - iam:PassRole  arn:aws:iam::111122223333:role/web-app-task"
+    );
+    assert_eq!(
+        lines[2],
+        "      condition StringEquals iam:PassedToService ecs-tasks.amazonaws.com"
+    );
+    assert_eq!(lines[3], "      flow      ecs-deploy");
+    assert!(
+        lines[4].starts_with("      why       register an Amazon ECS task definition"),
+        "{}",
+        lines[4]
+    );
+    assert_eq!(
+        lines[5],
+        "      source    Grant a user permissions to pass a role to an AWS service \
+         <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html>"
+    );
+
+    let left_out = lines
+        .iter()
+        .position(|line| *line == "Not anticipated:")
+        .unwrap();
+    assert_eq!(
+        lines[left_out + 1],
+        "  - ecs:DescribeServices for ecs.amazonaws.com DescribeServices (ecs-deploy): its service \
+         ARN needs `ClusterName`, `ServiceName`, and no call of this flow in the events names them"
+    );
+}

@@ -1,0 +1,679 @@
+//! Anticipation in a closed loop: each deploy flow is replayed from an empty
+//! policy until it succeeds, learning after every failed run, without
+//! anticipation, with the suggested statements applied, and with them
+//! included. The table of failed runs is printed with `--nocapture` and
+//! recorded in BENCHMARKS.md.
+
+use serde_json::json;
+
+use trailgrant::catalog::Catalog;
+
+use crate::support::authorizer::{ProjectEvaluator, Request};
+use crate::support::simulator::{
+    converge, unused_grants, Applied, Call, Convergence, Scenario, ACCOUNT,
+};
+use crate::support::{arg, fixture, run, ROLE};
+
+const ECR: &str = "ecr.amazonaws.com";
+const ECS: &str = "ecs.amazonaws.com";
+
+fn arn(service: &str, rest: &str) -> String {
+    format!("arn:aws:{service}:us-east-1:{ACCOUNT}:{rest}")
+}
+
+fn role(name: &str) -> String {
+    format!("arn:aws:iam::{ACCOUNT}:role/{name}")
+}
+
+/// `docker push` of one new layer to a private repository, after
+/// `aws ecr get-login-password`.
+fn ecr_push(repository: &str) -> Vec<Call> {
+    let repository_arn = arn("ecr", &format!("repository/{repository}"));
+    let params = json!({"registryId": ACCOUNT, "repositoryName": repository});
+    let on_repository = |action: &str| vec![Request::new(action, &repository_arn)];
+    vec![
+        Call::new(
+            ECR,
+            "GetAuthorizationToken",
+            json!(null),
+            vec![Request::new("ecr:GetAuthorizationToken", "*")],
+        ),
+        Call::new(
+            ECR,
+            "BatchCheckLayerAvailability",
+            json!({"registryId": ACCOUNT, "repositoryName": repository, "layerDigests": ["sha256:3f1b"]}),
+            on_repository("ecr:BatchCheckLayerAvailability"),
+        ),
+        Call::new(
+            ECR,
+            "InitiateLayerUpload",
+            params.clone(),
+            on_repository("ecr:InitiateLayerUpload"),
+        ),
+        Call::new(
+            ECR,
+            "UploadLayerPart",
+            params.clone(),
+            on_repository("ecr:UploadLayerPart"),
+        ),
+        Call::new(
+            ECR,
+            "CompleteLayerUpload",
+            params.clone(),
+            on_repository("ecr:CompleteLayerUpload"),
+        ),
+        Call::new(
+            ECR,
+            "PutImage",
+            json!({"registryId": ACCOUNT, "repositoryName": repository, "imageTag": "3f9c2e1"}),
+            on_repository("ecr:PutImage"),
+        ),
+    ]
+}
+
+/// `aws-actions/amazon-ecs-deploy-task-definition` with
+/// `wait-for-service-stability`: register, describe the service, update it,
+/// wait. AWS authorizes `RegisterTaskDefinition` on `*` (the action's
+/// documented policy), then passes the task and execution roles.
+fn ecs_deploy(family: &str, cluster: &str, service: &str) -> Vec<Call> {
+    let service_arn = arn("ecs", &format!("service/{cluster}/{service}"));
+    let pass = |name: &str| {
+        Request::new("iam:PassRole", &role(name))
+            .with("iam:PassedToService", "ecs-tasks.amazonaws.com")
+    };
+    let describe = || {
+        Call::new(
+            ECS,
+            "DescribeServices",
+            json!({"cluster": cluster, "services": [service]}),
+            vec![Request::new("ecs:DescribeServices", &service_arn)],
+        )
+    };
+    vec![
+        Call::new(
+            ECS,
+            "RegisterTaskDefinition",
+            json!({
+                "family": family,
+                "taskRoleArn": role(&format!("{family}-task")),
+                "executionRoleArn": role("ecsTaskExecutionRole"),
+                "networkMode": "awsvpc",
+                "requiresCompatibilities": ["FARGATE"],
+                "cpu": "256",
+                "memory": "512",
+                "containerDefinitions": [{
+                    "name": family,
+                    "image": format!("{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/{family}:3f9c2e1"),
+                    "essential": true
+                }]
+            }),
+            vec![
+                Request::new("ecs:RegisterTaskDefinition", "*"),
+                pass(&format!("{family}-task")),
+                pass("ecsTaskExecutionRole"),
+            ],
+        ),
+        describe(),
+        Call::new(
+            ECS,
+            "UpdateService",
+            json!({"cluster": cluster, "service": service, "taskDefinition": format!("{family}:15"),
+                   "forceNewDeployment": false}),
+            vec![Request::new("ecs:UpdateService", &service_arn)],
+        ),
+        describe(),
+    ]
+}
+
+/// `docker push` to ECR Public, which lives in us-east-1 and whose token
+/// also needs `sts:GetServiceBearerToken`.
+fn ecr_public_push(repository: &str) -> Vec<Call> {
+    let repository_arn = format!("arn:aws:ecr-public::{ACCOUNT}:repository/{repository}");
+    let params = json!({"registryId": ACCOUNT, "repositoryName": repository});
+    let step = |name: &str| {
+        Call::new(
+            "ecr-public.amazonaws.com",
+            name,
+            params.clone(),
+            vec![Request::new(&format!("ecr-public:{name}"), &repository_arn)],
+        )
+    };
+    vec![
+        Call::new(
+            "ecr-public.amazonaws.com",
+            "GetAuthorizationToken",
+            json!(null),
+            vec![
+                Request::new("ecr-public:GetAuthorizationToken", "*"),
+                Request::new("sts:GetServiceBearerToken", "*"),
+            ],
+        ),
+        step("BatchCheckLayerAvailability"),
+        step("InitiateLayerUpload"),
+        step("UploadLayerPart"),
+        step("CompleteLayerUpload"),
+        step("PutImage"),
+    ]
+}
+
+/// `docker pull` from a private repository.
+fn ecr_pull(repository: &str) -> Vec<Call> {
+    let repository_arn = arn("ecr", &format!("repository/{repository}"));
+    vec![
+        Call::new(
+            ECR,
+            "GetAuthorizationToken",
+            json!(null),
+            vec![Request::new("ecr:GetAuthorizationToken", "*")],
+        ),
+        Call::new(
+            ECR,
+            "BatchGetImage",
+            json!({"registryId": ACCOUNT, "repositoryName": repository, "imageIds": [{"imageTag": "latest"}]}),
+            vec![Request::new("ecr:BatchGetImage", &repository_arn)],
+        ),
+        Call::new(
+            ECR,
+            "GetDownloadUrlForLayer",
+            json!({"registryId": ACCOUNT, "repositoryName": repository, "layerDigest": "sha256:9a0b"}),
+            vec![Request::new("ecr:GetDownloadUrlForLayer", &repository_arn)],
+        ),
+    ]
+}
+
+/// `aws s3 sync ./dist s3://BUCKET/PREFIX [--delete]` of new files.
+fn s3_sync(bucket: &str, prefix: &str, uploads: &[&str], deletes: &[&str]) -> Vec<Call> {
+    let host = format!("{bucket}.s3.us-east-1.amazonaws.com");
+    let object = |key: &str| format!("arn:aws:s3:::{bucket}/{prefix}{key}");
+    let mut calls = vec![Call::new(
+        "s3.amazonaws.com",
+        "ListObjects",
+        json!({"bucketName": bucket, "Host": host, "list-type": "2", "prefix": prefix, "encoding-type": "url"}),
+        vec![Request::new("s3:ListBucket", &format!("arn:aws:s3:::{bucket}"))],
+    )
+    .error_code("AccessDenied")
+    .data_event()];
+    for key in uploads {
+        calls.push(
+            Call::new(
+                "s3.amazonaws.com",
+                "PutObject",
+                json!({"bucketName": bucket, "Host": host, "key": format!("{prefix}{key}")}),
+                vec![Request::new("s3:PutObject", &object(key))],
+            )
+            .error_code("AccessDenied")
+            .data_event(),
+        );
+    }
+    for key in deletes {
+        calls.push(
+            Call::new(
+                "s3.amazonaws.com",
+                "DeleteObject",
+                json!({"bucketName": bucket, "Host": host, "key": format!("{prefix}{key}")}),
+                vec![Request::new("s3:DeleteObject", &object(key))],
+            )
+            .error_code("AccessDenied")
+            .data_event(),
+        );
+    }
+    calls
+}
+
+/// `aws lambda update-function-code`, wait, `update-function-configuration`,
+/// wait, `publish-version`; CloudTrail writes Lambda's event names with the
+/// API version.
+fn lambda_deploy(function: &str) -> Vec<Call> {
+    let function_arn = arn("lambda", &format!("function:{function}"));
+    let call = |event: &str, action: &str| {
+        Call::new(
+            "lambda.amazonaws.com",
+            event,
+            json!({"functionName": function}),
+            vec![Request::new(action, &function_arn)],
+        )
+    };
+    vec![
+        call("UpdateFunctionCode20150331v2", "lambda:UpdateFunctionCode"),
+        call(
+            "GetFunctionConfiguration20150331v2",
+            "lambda:GetFunctionConfiguration",
+        ),
+        call(
+            "UpdateFunctionConfiguration20150331v2",
+            "lambda:UpdateFunctionConfiguration",
+        ),
+        call(
+            "GetFunctionConfiguration20150331v2",
+            "lambda:GetFunctionConfiguration",
+        ),
+        call("PublishVersion20150331", "lambda:PublishVersion"),
+    ]
+}
+
+/// `aws cloudformation deploy --role-arn …` of a stack: describe, create a
+/// change set passing the service role, wait, execute, wait. The stack ID is
+/// not known before the stack exists, so AWS checks `stack/NAME/*`.
+fn cloudformation_deploy(stack: &str, service_role: &str) -> Vec<Call> {
+    let stack_arn = arn("cloudformation", &format!("stack/{stack}/*"));
+    let source = "cloudformation.amazonaws.com";
+    let call = |event: &str, params: serde_json::Value| {
+        Call::new(
+            source,
+            event,
+            params,
+            vec![Request::new(&format!("cloudformation:{event}"), &stack_arn)],
+        )
+        .error_code("AccessDenied")
+    };
+    let mut create = call(
+        "CreateChangeSet",
+        json!({"stackName": stack, "changeSetName": "samcli-deploy-1", "changeSetType": "CREATE",
+               "roleARN": role(service_role), "capabilities": ["CAPABILITY_IAM"]}),
+    );
+    create.needs.push(
+        Request::new("iam:PassRole", &role(service_role))
+            .with("iam:PassedToService", "cloudformation.amazonaws.com"),
+    );
+    let change_set = json!({"stackName": stack, "changeSetName": "samcli-deploy-1"});
+    vec![
+        call("DescribeStacks", json!({"stackName": stack})),
+        create,
+        call("DescribeChangeSet", change_set.clone()),
+        call("ExecuteChangeSet", change_set),
+        call("DescribeStacks", json!({"stackName": stack})),
+    ]
+}
+
+/// `cdk deploy` of an app with file assets: the CLI assumes the file
+/// publishing role, then the deploy role.
+fn cdk_deploy(qualifier: &str) -> Vec<Call> {
+    let assume = |kind: &str| {
+        let role_arn = role(&format!("cdk-{qualifier}-{kind}-role-{ACCOUNT}-us-east-1"));
+        Call::new(
+            "sts.amazonaws.com",
+            "AssumeRole",
+            json!({"roleArn": role_arn, "roleSessionName": "aws-cdk-gha-deploy"}),
+            vec![Request::new("sts:AssumeRole", &role_arn)],
+        )
+        .error_code("AccessDenied")
+    };
+    vec![assume("file-publishing"), assume("deploy")]
+}
+
+/// Two `aws ssm get-parameter --with-decryption` calls.
+fn ssm_read(names: &[&str]) -> Vec<Call> {
+    names
+        .iter()
+        .map(|name| {
+            Call::new(
+                "ssm.amazonaws.com",
+                "GetParameter",
+                json!({"name": name, "withDecryption": true}),
+                vec![Request::new(
+                    "ssm:GetParameter",
+                    &arn("ssm", &format!("parameter{name}")),
+                )],
+            )
+        })
+        .collect()
+}
+
+/// `aws secretsmanager get-secret-value`.
+fn secret_read(secret: &str) -> Vec<Call> {
+    vec![Call::new(
+        "secretsmanager.amazonaws.com",
+        "GetSecretValue",
+        json!({"secretId": secret}),
+        vec![Request::new(
+            "secretsmanager:GetSecretValue",
+            &arn("secretsmanager", &format!("secret:{secret}-AbCdEf")),
+        )],
+    )]
+}
+
+/// `aws eks update-kubeconfig --name CLUSTER`.
+fn eks_update_kubeconfig(cluster: &str) -> Vec<Call> {
+    vec![Call::new(
+        "eks.amazonaws.com",
+        "DescribeCluster",
+        json!({"name": cluster}),
+        vec![Request::new(
+            "eks:DescribeCluster",
+            &arn("eks", &format!("cluster/{cluster}")),
+        )],
+    )]
+}
+
+fn scenarios() -> Vec<Scenario> {
+    let mut push_and_deploy = ecr_push("web-app");
+    push_and_deploy.extend(ecs_deploy("web-app", "prod", "web-app"));
+    vec![
+        Scenario {
+            name: "private ECR push + ECS deploy",
+            calls: push_and_deploy,
+        },
+        Scenario {
+            name: "private ECR push",
+            calls: ecr_push("web-app"),
+        },
+        Scenario {
+            name: "ECR Public push",
+            calls: ecr_public_push("web-app"),
+        },
+        Scenario {
+            name: "ECR pull",
+            calls: ecr_pull("base-images"),
+        },
+        Scenario {
+            name: "ECS deploy",
+            calls: ecs_deploy("web-app", "prod", "web-app"),
+        },
+        Scenario {
+            name: "S3 sync (2 files)",
+            calls: s3_sync("example-site", "site/", &["index.html", "app.js"], &[]),
+        },
+        Scenario {
+            name: "S3 sync --delete (2 files, 1 delete)",
+            calls: s3_sync(
+                "example-site",
+                "site/",
+                &["index.html", "app.js"],
+                &["old.html"],
+            ),
+        },
+        Scenario {
+            name: "Lambda code, config, publish",
+            calls: lambda_deploy("orders-api"),
+        },
+        Scenario {
+            name: "CloudFormation deploy (service role)",
+            calls: cloudformation_deploy("app-stack", "cfn-exec"),
+        },
+        Scenario {
+            name: "CDK deploy (file assets)",
+            calls: cdk_deploy("hnb659fds"),
+        },
+        Scenario {
+            name: "SSM parameters (2)",
+            calls: ssm_read(&["/app/prod/db-url", "/app/prod/api-key"]),
+        },
+        Scenario {
+            name: "Secrets Manager read",
+            calls: secret_read("prod/db"),
+        },
+        Scenario {
+            name: "EKS update-kubeconfig",
+            calls: eks_update_kubeconfig("prod"),
+        },
+    ]
+}
+
+struct Row {
+    name: &'static str,
+    runs: [usize; 3],
+    unused: [usize; 3],
+    outcomes: Vec<Convergence>,
+}
+
+fn measure() -> Vec<Row> {
+    let catalog = Catalog::embedded().unwrap();
+    let authorizer = ProjectEvaluator;
+    scenarios()
+        .into_iter()
+        .map(|scenario| {
+            let outcomes: Vec<Convergence> =
+                [Applied::Without, Applied::Suggested, Applied::Included]
+                    .into_iter()
+                    .map(|applied| converge(&scenario, applied, &authorizer, catalog))
+                    .collect();
+            let runs = [
+                outcomes[0].failed_runs,
+                outcomes[1].failed_runs,
+                outcomes[2].failed_runs,
+            ];
+            let unused = [0, 1, 2].map(|i| unused_grants(&outcomes[i].policy, &scenario).len());
+            Row {
+                name: scenario.name,
+                runs,
+                unused,
+                outcomes,
+            }
+        })
+        .collect()
+}
+
+fn table(rows: &[Row]) -> String {
+    let mut out = String::from(
+        "| flow | failed runs, none | failed runs, suggest applied | failed runs, include | unused grants (none / suggest / include) |\n|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} / {} / {} |\n",
+            row.name,
+            row.runs[0],
+            row.runs[1],
+            row.runs[2],
+            row.unused[0],
+            row.unused[1],
+            row.unused[2]
+        ));
+    }
+    out
+}
+
+/// Failed runs before each flow succeeds from an empty policy. The numbers
+/// are exact: a change in anticipation or learning shows up here.
+#[test]
+fn convergence_table() {
+    let rows = measure();
+    println!("{}", table(&rows));
+    let measured: Vec<(&str, [usize; 3], [usize; 3])> = rows
+        .iter()
+        .map(|row| (row.name, row.runs, row.unused))
+        .collect();
+    // The CloudFormation flow's one unused grant is `cloudformation:ListStacks`,
+    // which the catalog lists as a dependent action of `DescribeStacks`.
+    assert_eq!(
+        measured,
+        [
+            ("private ECR push + ECS deploy", [11, 4, 4], [0, 0, 0]),
+            ("private ECR push", [6, 2, 2], [0, 0, 0]),
+            ("ECR Public push", [7, 2, 2], [0, 0, 0]),
+            ("ECR pull", [3, 2, 2], [0, 0, 0]),
+            ("ECS deploy", [5, 2, 2], [0, 0, 0]),
+            ("S3 sync (2 files)", [3, 1, 1], [0, 0, 0]),
+            ("S3 sync --delete (2 files, 1 delete)", [4, 2, 2], [0, 0, 0]),
+            ("Lambda code, config, publish", [4, 1, 1], [0, 0, 0]),
+            ("CloudFormation deploy (service role)", [5, 2, 2], [0, 1, 1]),
+            ("CDK deploy (file assets)", [2, 1, 1], [0, 0, 0]),
+            ("SSM parameters (2)", [2, 2, 2], [0, 0, 0]),
+            ("Secrets Manager read", [1, 1, 1], [0, 0, 0]),
+            ("EKS update-kubeconfig", [1, 1, 1], [0, 0, 0]),
+        ]
+    );
+    let cloudformation = rows
+        .iter()
+        .find(|row| row.name.starts_with("CloudFormation"))
+        .unwrap();
+    let scenario = scenarios()
+        .into_iter()
+        .find(|s| s.name == cloudformation.name)
+        .unwrap();
+    assert_eq!(
+        unused_grants(&cloudformation.outcomes[2].policy, &scenario),
+        [("cloudformation:ListStacks".to_owned(), "*".to_owned())]
+    );
+    for row in &rows {
+        assert!(row.runs[1] <= row.runs[0], "{}", row.name);
+        assert_eq!(row.runs[1], row.runs[2], "{}", row.name);
+    }
+}
+
+/// The headline flow: anticipation cuts the failed runs and grants nothing
+/// the push and deploy did not use.
+#[test]
+fn push_deploy_grants_only_used() {
+    let rows = measure();
+    let row = &rows[0];
+    assert_eq!(row.name, "private ECR push + ECS deploy");
+    assert!(row.runs[1] < row.runs[0]);
+    assert_eq!(row.unused, [0, 0, 0]);
+    // Each failed run with anticipation stops at a call whose resource no
+    // earlier call named: the login, the repository, the task definition's
+    // roles, the service.
+    let denied: Vec<(&str, &str)> = row.outcomes[2]
+        .denials
+        .iter()
+        .map(|(action, resource)| (action.as_str(), resource.as_str()))
+        .collect();
+    assert_eq!(
+        denied,
+        [
+            ("ecr:GetAuthorizationToken", "*"),
+            (
+                "ecr:BatchCheckLayerAvailability",
+                "arn:aws:ecr:us-east-1:111122223333:repository/web-app"
+            ),
+            ("ecs:RegisterTaskDefinition", "*"),
+            (
+                "ecs:DescribeServices",
+                "arn:aws:ecs:us-east-1:111122223333:service/prod/web-app"
+            ),
+        ]
+    );
+}
+
+fn learn_fixture(mode: &str, output: &str) -> crate::support::Run {
+    let events = arg(&fixture("ecr-ecs-deploy/events.json"));
+    run([
+        "learn",
+        "--events",
+        &events,
+        "--role",
+        ROLE,
+        "--output",
+        output,
+        "--anticipate",
+        mode,
+    ])
+}
+
+#[test]
+fn fixture_json_lists_anticipated_apart() {
+    let run = learn_fixture("suggest", "json");
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    let anticipated = json["anticipated"].as_array().unwrap();
+    assert_eq!(anticipated.len(), 1);
+    assert_eq!(anticipated[0]["action"], "ecs:DescribeServices");
+    assert_eq!(
+        anticipated[0]["resource"],
+        "arn:aws:ecs:us-east-1:111122223333:service/prod/web-app"
+    );
+    assert_eq!(anticipated[0]["flow"], "ecs-deploy");
+    assert_eq!(anticipated[0]["action_source"], "flow");
+    let statements = json["policy"]["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 4);
+    assert!(statements
+        .iter()
+        .all(|statement| statement["Action"] != "ecs:DescribeServices"));
+    assert_eq!(json["not_anticipated"][0]["action"], "ecr:BatchGetImage");
+}
+
+#[test]
+fn fixture_include_adds_labelled_statement() {
+    let run = learn_fixture("include", "policy");
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    let statements = json["Statement"].as_array().unwrap();
+    assert_eq!(statements.len(), 5);
+    let anticipated = statements
+        .iter()
+        .find(|statement| statement["Sid"] == "AnticipatedEcsService")
+        .unwrap();
+    assert_eq!(anticipated["Action"], "ecs:DescribeServices");
+    assert_eq!(
+        anticipated["Resource"],
+        "arn:aws:ecs:us-east-1:111122223333:service/prod/web-app"
+    );
+}
+
+#[test]
+fn fixture_none_omits_the_keys() {
+    let run = learn_fixture("none", "json");
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    assert!(json.get("anticipated").is_none());
+    assert!(json.get("not_anticipated").is_none());
+}
+
+#[test]
+fn fixture_text_shows_anticipated_section() {
+    let run = learn_fixture("suggest", "text");
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert!(
+        run.stdout.contains(
+            "Anticipated for the rest of the deploy (not in the statements below; add them \
+             after review, or pass `--anticipate include`):\n  - ecs:DescribeServices  \
+             arn:aws:ecs:us-east-1:111122223333:service/prod/web-app\n"
+        ),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn anticipate_flag_rejects_unknown_modes() {
+    let run = learn_fixture("always", "json");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("invalid value 'always' for '--anticipate <MODE>'"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("[possible values: none, suggest, include]"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn include_puts_anticipated_statements_in_the_edit() {
+    let case = crate::support::fixture("acceptance/02-ecr-push-namespaced-repo");
+    let run = crate::support::run([
+        "learn".to_owned(),
+        "--events".to_owned(),
+        crate::support::arg(&case.join("events.json")),
+        "--role".to_owned(),
+        crate::support::ROLE.to_owned(),
+        "--policy".to_owned(),
+        crate::support::arg(&case.join("current-policy.json")),
+        "--anticipate".to_owned(),
+        "include".to_owned(),
+        "--output".to_owned(),
+        "json".to_owned(),
+    ]);
+    let json = run.json();
+    let edits = json["diff"]["edits"].as_array().unwrap();
+    let anticipated: Vec<_> = edits
+        .iter()
+        .filter(|edit| {
+            edit["statement"]["Sid"]
+                .as_str()
+                .is_some_and(|sid| sid.starts_with("Anticipated"))
+        })
+        .collect();
+    assert_eq!(anticipated.len(), 1, "{edits:#?}");
+    assert_eq!(
+        anticipated[0]["statement"]["Action"],
+        serde_json::json!([
+            "ecr:CompleteLayerUpload",
+            "ecr:PutImage",
+            "ecr:UploadLayerPart"
+        ])
+    );
+}
