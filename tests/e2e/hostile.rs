@@ -59,6 +59,14 @@ fn text_output_escapes_event_controls() {
 }
 
 #[test]
+fn markdown_output_escapes_event_controls() {
+    let run = learn(&["--output", "markdown"]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert_eq!(steering(&run.stdout), [], "stdout:\n{}", run.stdout);
+    assert!(run.stdout.contains("\\u{1b}\\[2J"), "{}", run.stdout);
+}
+
+#[test]
 fn json_output_keeps_event_strings_exact() {
     let run = learn(&["--output", "json"]);
     assert_eq!(run.code, 1, "stderr: {}", run.stderr);

@@ -14,6 +14,7 @@ use std::sync::OnceLock;
 
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use trailgrant::anticipate::AnticipateMode;
 use trailgrant::catalog::Catalog;
 use trailgrant::learn::{learn, LearnOptions, Report};
 use trailgrant::policy::eval::{evaluate_documents, Decision, Request};
@@ -77,9 +78,12 @@ fn pools() -> &'static Pools {
                 .find(|(row, _)| row.required)
                 .or_else(|| action.resource_types().next())
                 .and_then(|(_, def)| def.templates().next().map(str::to_owned));
-            // Templates the builder cannot read as one ARN (no `arn:`
-            // prefix) are not what AWS names in a message.
-            if let Some(template) = template.filter(|t| t.starts_with("arn:")) {
+            // Templates that are not one ARN (no `arn:` prefix) or that are
+            // patterns themselves (`…:/backend/${AppId}/*`) do not name one
+            // resource.
+            let is_one_resource =
+                |t: &String| t.starts_with("arn:") && !t.contains('*') && !t.contains('?');
+            if let Some(template) = template.filter(is_one_resource) {
                 typed.push(Typed {
                     action: action.full_name(),
                     template,
@@ -377,6 +381,9 @@ fn options() -> LearnOptions {
         window: Default::default(),
         trust_policy: None,
         current: None,
+        // Suggested statements stay out of the policy, which is checked
+        // here; included ones are labelled and tested with the flows.
+        anticipate: AnticipateMode::Suggest,
     }
 }
 
@@ -409,7 +416,12 @@ fn others(expect: &Expect, pick: usize) -> Vec<Request> {
         return out;
     }
     let resource = &base.resource;
-    for sibling in [format!("{resource}x"), format!("{resource}/x"), sibling_name(resource)] {
+    let mut siblings = vec![format!("{resource}x"), format!("{resource}/x"), sibling_name(resource)];
+    // What a `*` or `?` of the name would match if it were left a wildcard.
+    if resource.contains(['*', '?']) {
+        siblings.push(resource.replace('*', "*wide").replace('?', "Q"));
+    }
+    for sibling in siblings {
         out.push(Request { resource: sibling, ..base.clone() });
     }
     let fields: Vec<&str> = resource.splitn(6, ':').collect();
