@@ -22,8 +22,8 @@ use crate::policy::parse::{NamedPolicy, PolicyKind, PolicySet};
 use crate::policy::wildcard::{matches_action, matches_resource};
 use crate::policy::{ConditionBlock, PolicyDocument, Statement, ValueList};
 use crate::proposal;
-use crate::requirement::Requirement;
 use crate::render::json_inert;
+use crate::requirement::Requirement;
 use crate::sanitize::terminal_safe;
 
 /// How one requirement stands against the current policies.

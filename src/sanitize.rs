@@ -129,7 +129,10 @@ pub fn redact_signed_url(text: &str) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     };
     let lower = query.to_ascii_lowercase();
-    if SIGNED_URL_MARKERS.iter().any(|marker| lower.contains(marker)) {
+    if SIGNED_URL_MARKERS
+        .iter()
+        .any(|marker| lower.contains(marker))
+    {
         Cow::Owned(format!("{base}?{REDACTED}"))
     } else {
         Cow::Borrowed(text)

@@ -44,7 +44,8 @@ fn text_output_escapes_event_controls() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("example\\u{1b}[5m.amazonaws.com Describe\\u{1b}[31mThings\\u{202e}"),
+        run.stdout
+            .contains("example\\u{1b}[5m.amazonaws.com Describe\\u{1b}[31mThings\\u{202e}"),
         "{}",
         run.stdout
     );
@@ -80,7 +81,9 @@ fn json_output_keeps_event_strings_exact() {
         assert_eq!(finding["event_source"], event["eventSource"]);
         assert_eq!(finding["event_name"], event["eventName"]);
     }
-    let key = events["Records"][0]["requestParameters"]["key"].as_str().unwrap();
+    let key = events["Records"][0]["requestParameters"]["key"]
+        .as_str()
+        .unwrap();
     assert_eq!(
         findings[0]["resource"].as_str().unwrap(),
         format!("arn:aws:s3:::hostile-data/{}", key.replace('*', "${*}"))
@@ -108,7 +111,9 @@ fn diff_output_escapes_event_controls() {
     assert!(run.stdout.contains("+"), "{}", run.stdout);
     assert_eq!(steering(&run.stdout), [], "stdout:\n{}", run.stdout);
     assert!(
-        run.stdout.contains("reports/\\u001b[2J\\u001b[31mowned\\u001b[0m\\r\\u202egpj.exe\\u009b31m${*}.csv"),
+        run.stdout.contains(
+            "reports/\\u001b[2J\\u001b[31mowned\\u001b[0m\\r\\u202egpj.exe\\u009b31m${*}.csv"
+        ),
         "{}",
         run.stdout
     );
@@ -130,7 +135,11 @@ fn stderr_escapes_hostile_file_names() {
     ]);
     assert_eq!(run.code, 3, "stderr: {}", run.stderr);
     assert_eq!(steering(&run.stderr), [], "stderr:\n{}", run.stderr);
-    assert!(run.stderr.contains("bad\\u{1b}[31m\\u{202e}.json"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("bad\\u{1b}[31m\\u{202e}.json"),
+        "{}",
+        run.stderr
+    );
 }
 
 /// The secrets of `fixtures/secrets/events.json`.
@@ -151,13 +160,29 @@ fn verbose_logs_name_requests_but_never_secrets() {
         ]);
         assert_eq!(run.code, 1, "stderr: {}", run.stderr);
         for secret in SECRETS {
-            assert!(!run.stdout.contains(secret), "{secret} on stdout ({output}):\n{}", run.stdout);
-            assert!(!run.stderr.contains(secret), "{secret} on stderr ({output}):\n{}", run.stderr);
+            assert!(
+                !run.stdout.contains(secret),
+                "{secret} on stdout ({output}):\n{}",
+                run.stdout
+            );
+            assert!(
+                !run.stderr.contains(secret),
+                "{secret} on stderr ({output}):\n{}",
+                run.stderr
+            );
         }
         // The trace shows the records (redacted) and the denials by id.
         assert!(run.stderr.contains("record of the role"), "{}", run.stderr);
         assert!(run.stderr.contains("<redacted>"), "{}", run.stderr);
-        assert!(run.stderr.contains("request_id=REQ-HOSTILE-0006"), "{}", run.stderr);
-        assert!(run.stderr.contains("request_id=REQ-HOSTILE-0007"), "{}", run.stderr);
+        assert!(
+            run.stderr.contains("request_id=REQ-HOSTILE-0006"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("request_id=REQ-HOSTILE-0007"),
+            "{}",
+            run.stderr
+        );
     }
 }

@@ -277,31 +277,64 @@ fn record_of(index: usize, denied: &Denied) -> (Value, Expect) {
             let typed = &pools().typed[*i];
             let resource = fill(&typed.template, part, region, account, n);
             let (prefix, name) = typed.action.split_once(':').unwrap();
-            (typed.action.clone(), resource, format!("{prefix}.amazonaws.com"), name.to_owned(), json!(null), None, false)
+            (
+                typed.action.clone(),
+                resource,
+                format!("{prefix}.amazonaws.com"),
+                name.to_owned(),
+                json!(null),
+                None,
+                false,
+            )
         }
         Kind::Untyped(i) => {
             let action = pools().untyped[*i].clone();
             let (prefix, name) = action.split_once(':').unwrap();
-            (action.clone(), "*".to_owned(), format!("{prefix}.amazonaws.com"), name.to_owned(), json!(null), None, true)
+            (
+                action.clone(),
+                "*".to_owned(),
+                format!("{prefix}.amazonaws.com"),
+                name.to_owned(),
+                json!(null),
+                None,
+                true,
+            )
         }
         Kind::PassRole(i) => {
             let (source, event, service) = PASS_ROLE_SOURCES[*i];
             let role = format!("arn:{part}:iam::{account}:role/{}", n[0]);
             let context = Some(("iam:PassedToService", service));
-            ("iam:PassRole".to_owned(), role, source.to_owned(), event.to_owned(), json!({}), context, false)
+            (
+                "iam:PassRole".to_owned(),
+                role,
+                source.to_owned(),
+                event.to_owned(),
+                json!({}),
+                context,
+                false,
+            )
         }
         Kind::Built(i) => {
             let call = &BUILT[*i];
             let params = (call.params)(n, region, account);
-            let arn = (call.arn)(n, region, account).replacen("arn:aws:", &format!("arn:{part}:"), 1);
+            let arn =
+                (call.arn)(n, region, account).replacen("arn:aws:", &format!("arn:{part}:"), 1);
             let prefix = call.action.split_once(':').unwrap().0;
-            (call.action.to_owned(), arn, format!("{prefix}.amazonaws.com"), call.event.to_owned(), params, None, false)
+            (
+                call.action.to_owned(),
+                arn,
+                format!("{prefix}.amazonaws.com"),
+                call.event.to_owned(),
+                params,
+                None,
+                false,
+            )
         }
     };
     // The resource is left out of the message only where the learner can
     // rebuild it: from request parameters, or `*` for untyped actions.
-    let named = denied.message_has_resource
-        || !matches!(denied.kind, Kind::Built(_) | Kind::Untyped(_));
+    let named =
+        denied.message_has_resource || !matches!(denied.kind, Kind::Built(_) | Kind::Untyped(_));
     let reason = match denied.other_cause {
         None => format!("because no identity-based policy allows the {action} action"),
         Some(i) => OTHER_CAUSES[i].replace("{action}", &action),
@@ -406,39 +439,61 @@ fn others(expect: &Expect, pick: usize) -> Vec<Request> {
     let base = &expect.request;
     let mut out = Vec::new();
     let prefix = base.action.split(':').next().unwrap();
-    let actions: Vec<_> = catalog().actions_of(prefix).map(|a| a.full_name()).collect();
+    let actions: Vec<_> = catalog()
+        .actions_of(prefix)
+        .map(|a| a.full_name())
+        .collect();
     let mut sorted = actions;
     sorted.sort();
     if let Some(other) = sorted.get(pick % sorted.len().max(1)) {
-        out.push(Request { action: other.clone(), ..base.clone() });
+        out.push(Request {
+            action: other.clone(),
+            ..base.clone()
+        });
     }
     if expect.star_only {
         return out;
     }
     let resource = &base.resource;
-    let mut siblings = vec![format!("{resource}x"), format!("{resource}/x"), sibling_name(resource)];
+    let mut siblings = vec![
+        format!("{resource}x"),
+        format!("{resource}/x"),
+        sibling_name(resource),
+    ];
     // What a `*` or `?` of the name would match if it were left a wildcard.
     if resource.contains(['*', '?']) {
         siblings.push(resource.replace('*', "*wide").replace('?', "Q"));
     }
     for sibling in siblings {
-        out.push(Request { resource: sibling, ..base.clone() });
+        out.push(Request {
+            resource: sibling,
+            ..base.clone()
+        });
     }
     let fields: Vec<&str> = resource.splitn(6, ':').collect();
     if fields.len() == 6 {
         if !fields[4].is_empty() {
             let mut other = fields.clone();
             other[4] = "999999999999";
-            out.push(Request { resource: other.join(":"), ..base.clone() });
+            out.push(Request {
+                resource: other.join(":"),
+                ..base.clone()
+            });
         }
         if !fields[3].is_empty() {
             let mut other = fields.clone();
             other[3] = "sa-east-1";
-            out.push(Request { resource: other.join(":"), ..base.clone() });
+            out.push(Request {
+                resource: other.join(":"),
+                ..base.clone()
+            });
         }
     }
     if base.action == "iam:PassRole" {
-        out.push(base.clone().with_context("iam:PassedToService", ["ec2.amazonaws.com"]));
+        out.push(
+            base.clone()
+                .with_context("iam:PassedToService", ["ec2.amazonaws.com"]),
+        );
     }
     out
 }
@@ -464,10 +519,17 @@ fn check(denials: &[Denied], picks: &[usize]) -> Result<(), TestCaseError> {
     for statement in &policy.statements {
         for action in statement.actions() {
             prop_assert!(!action.contains(['*', '?']), "wildcard action `{action}`");
-            prop_assert!(catalog().has_action(action), "`{action}` is not in the catalog");
+            prop_assert!(
+                catalog().has_action(action),
+                "`{action}` is not in the catalog"
+            );
         }
     }
-    let fixable: Vec<&Request> = expects.iter().filter(|e| e.fixable).map(|e| &e.request).collect();
+    let fixable: Vec<&Request> = expects
+        .iter()
+        .filter(|e| e.fixable)
+        .map(|e| &e.request)
+        .collect();
     let wide: BTreeSet<&str> = expects
         .iter()
         .filter(|e| e.fixable && e.star_only)
@@ -529,7 +591,11 @@ fn check(denials: &[Denied], picks: &[usize]) -> Result<(), TestCaseError> {
     trailgrant::render::policy(&run(&reversed), &mut policy_reversed).unwrap();
     let mut policy_first = Vec::new();
     trailgrant::render::policy(&report, &mut policy_first).unwrap();
-    prop_assert_eq!(policy_first, policy_reversed, "record order changes the policy");
+    prop_assert_eq!(
+        policy_first,
+        policy_reversed,
+        "record order changes the policy"
+    );
     Ok(())
 }
 
