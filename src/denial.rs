@@ -348,7 +348,7 @@ fn read_resource<'a>(rest: &'a str, parsed: &mut ParsedMessage) -> &'a str {
             return quoted.get(close + 1..).unwrap_or("").trim_start();
         }
     }
-    let end = [
+    let reason_at = [
         " because ",
         " with an explicit deny",
         " because",
@@ -356,13 +356,17 @@ fn read_resource<'a>(rest: &'a str, parsed: &mut ParsedMessage) -> &'a str {
     ]
     .iter()
     .filter_map(|marker| after.find(marker))
-    .min()
-    .unwrap_or(after.len());
-    let resource = after
-        .get(..end)
-        .unwrap_or(after)
-        .trim()
-        .trim_end_matches(['.', ',']);
+    .min();
+    let end = reason_at.unwrap_or(after.len());
+    let resource = after.get(..end).unwrap_or(after).trim();
+    // A resource that ends the message may carry the sentence's period; one
+    // followed by a reason clause is exact, and names do end in `.` (an S3
+    // key `report.`, a role `deploy.`).
+    let resource = if reason_at.is_some() {
+        resource
+    } else {
+        resource.trim_end_matches(['.', ','])
+    };
     if !resource.is_empty() {
         parsed.resource = Some(resource.to_owned());
     }
@@ -649,6 +653,17 @@ mod tests {
         );
         let parsed = parse("AccessDeniedException: User: arn:aws:iam::3:user/E is not authorized to perform: kms:DescribeKey on resource: arn:aws:kms:us-west-2:3:key/x because no resource-based policy allows the kms:DescribeKey action.");
         assert_eq!(parsed.cause, Some(Cause::ResourcePolicy));
+    }
+
+    #[test]
+    fn resource_ending_in_a_period_before_the_reason_is_kept() {
+        let parsed = parse("User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: iam:PassRole on resource: arn:aws:iam::1:role/deploy. because no identity-based policy allows the iam:PassRole action");
+        assert_eq!(
+            parsed.resource.as_deref(),
+            Some("arn:aws:iam::1:role/deploy.")
+        );
+        let parsed = parse("User: arn:aws:iam::1:user/U is not authorized to perform: iam:GetUser on resource: arn:aws:iam::1:user/U.");
+        assert_eq!(parsed.resource.as_deref(), Some("arn:aws:iam::1:user/U"));
     }
 
     #[test]

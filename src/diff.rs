@@ -22,7 +22,9 @@ use crate::policy::parse::{NamedPolicy, PolicyKind, PolicySet};
 use crate::policy::wildcard::{matches_action, matches_resource};
 use crate::policy::{ConditionBlock, PolicyDocument, Statement, ValueList};
 use crate::proposal;
+use crate::render::json_inert;
 use crate::requirement::Requirement;
+use crate::sanitize::terminal_safe;
 
 /// How one requirement stands against the current policies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -703,9 +705,13 @@ pub fn unified(diff: &PolicyDiff, color: bool) -> String {
         if before == after {
             continue;
         }
+        // The documents hold names from events; the diff is read on a
+        // terminal, so characters that could steer it are escaped.
+        let (before, after) = (json_inert(&before), json_inert(&after));
         let text = similar::TextDiff::from_lines(&before, &after);
-        let header_a = format!("a/{}", document.source);
-        let header_b = format!("b/{}", document.source);
+        let source = terminal_safe(&document.source);
+        let header_a = format!("a/{source}");
+        let header_b = format!("b/{source}");
         let rendered = text
             .unified_diff()
             .context_radius(3)

@@ -16,6 +16,7 @@ use crate::policy::{PolicyDocument, Statement};
 use crate::proposal;
 use crate::record::{Record, RoleSelector};
 use crate::requirement::{self, Requirement};
+use crate::sanitize::terminal_safe;
 use crate::source::Prefilter;
 use crate::trust::{self, TrustFinding};
 
@@ -198,7 +199,21 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
     records.sort_by(|a, b| {
         (a.event_time, a.event_id.as_deref()).cmp(&(b.event_time, b.event_id.as_deref()))
     });
+    for record in &records {
+        tracing::trace!(?record, "record of the role");
+    }
     let denials: Vec<Denial> = records.iter().filter_map(denial::classify).collect();
+    for denial in &denials {
+        let record = &denial.record;
+        tracing::debug!(
+            event_id = %terminal_safe(record.event_id.as_deref().unwrap_or("-")),
+            request_id = %terminal_safe(record.request_id.as_deref().unwrap_or("-")),
+            event = %terminal_safe(record.name()),
+            code = %terminal_safe(&denial.code),
+            cause = denial.cause.as_str(),
+            "denied call"
+        );
+    }
     let mut findings: Vec<Finding> = Vec::new();
     for denial in &denials {
         let finding = finding_for(denial, catalog);

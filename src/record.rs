@@ -13,7 +13,11 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 /// One CloudTrail event.
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+///
+/// Its `Debug` output redacts secrets in `requestParameters`,
+/// `responseElements` and `additionalEventData` (see
+/// [`crate::sanitize::redact`]): `AssumeRole*` events carry session tokens.
+#[derive(Clone, Default, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Record {
     /// `eventVersion`, such as `1.11`.
@@ -138,6 +142,39 @@ pub struct SessionIssuer {
 pub struct WebIdFederationData {
     /// `federatedProvider`, the OIDC provider ARN.
     pub federated_provider: Option<String>,
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::sanitize::RedactedValue;
+        f.debug_struct("Record")
+            .field("event_version", &self.event_version)
+            .field("event_time", &self.event_time)
+            .field("event_source", &self.event_source)
+            .field("event_name", &self.event_name)
+            .field("aws_region", &self.aws_region)
+            .field("source_ip_address", &self.source_ip_address)
+            .field("user_agent", &self.user_agent)
+            .field("error_code", &self.error_code)
+            .field("error_message", &self.error_message)
+            .field(
+                "request_parameters",
+                &RedactedValue(&self.request_parameters),
+            )
+            .field("response_elements", &RedactedValue(&self.response_elements))
+            .field(
+                "additional_event_data",
+                &RedactedValue(&self.additional_event_data),
+            )
+            .field("request_id", &self.request_id)
+            .field("event_id", &self.event_id)
+            .field("event_type", &self.event_type)
+            .field("recipient_account_id", &self.recipient_account_id)
+            .field("vpc_endpoint_id", &self.vpc_endpoint_id)
+            .field("resources", &self.resources)
+            .field("user_identity", &self.user_identity)
+            .finish()
+    }
 }
 
 impl Record {
@@ -448,5 +485,20 @@ mod tests {
         assert_eq!(record.name(), "X");
         assert!(record.user_identity.arn.is_none());
         assert!(record.resources.is_empty());
+    }
+
+    #[test]
+    fn debug_output_hides_session_credentials() {
+        let record = Record::from_slice(
+            br#"{"eventName":"AssumeRole","requestID":"req-1",
+                 "requestParameters":{"roleArn":"arn:aws:iam::1:role/next","roleSessionName":"s"},
+                 "responseElements":{"credentials":{"accessKeyId":"ASIAQEXAMPLEKEY",
+                   "sessionToken":"IQoJb3JpZ2luX2VjEXAMPLETOKEN","expiration":"Nov 20, 2026"}}}"#,
+        )
+        .unwrap();
+        let shown = format!("{record:?}");
+        assert!(!shown.contains("IQoJb3JpZ2luX2VjEXAMPLETOKEN"), "{shown}");
+        assert!(!shown.contains("ASIAQEXAMPLEKEY"), "{shown}");
+        assert!(shown.contains("arn:aws:iam::1:role/next") && shown.contains("req-1"));
     }
 }

@@ -94,19 +94,11 @@ pub fn write_stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Replaces control characters (terminal escapes included) with visible
-/// `\u{…}` escapes, for text that came from event fields.
+/// Replaces control characters (terminal escapes included) and
+/// bidirectional overrides with visible `\u{…}` escapes, for text that came
+/// from event fields.
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| {
-            let escaped: Vec<char> = if c.is_control() {
-                c.escape_unicode().collect()
-            } else {
-                vec![c]
-            };
-            escaped
-        })
-        .collect()
+    trailgrant::sanitize::terminal_safe(text).into_owned()
 }
 
 #[cfg(test)]

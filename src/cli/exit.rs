@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use trailgrant::sanitize::terminal_safe;
+
 /// How a run ended. The values are part of the command's interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -30,8 +32,9 @@ impl From<Exit> for ExitCode {
 }
 
 /// Prints an error and its chain of causes on one line, prefixed with the
-/// program name.
+/// program name. Messages may quote input (a policy file, an AWS error), so
+/// control characters in them are neutralized.
 pub fn report_error(error: &anyhow::Error) {
     let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
-    eprintln!("trailgrant: {}", chain.join(": "));
+    eprintln!("trailgrant: {}", terminal_safe(&chain.join(": ")));
 }

@@ -14,6 +14,7 @@ use trailgrant::learn::{self, LearnOptions, Window};
 use trailgrant::policy::parse::{parse_file, ParseOptions, PolicyKind, PolicySet};
 use trailgrant::record::{parse_time, Record, RoleSelector};
 use trailgrant::render::Format;
+use trailgrant::sanitize::terminal_safe;
 use trailgrant::source;
 
 use super::learn_live::{self, LivePlan};
@@ -233,7 +234,8 @@ fn read_current_policies(paths: &[PathBuf], role: &str) -> anyhow::Result<Option
         eprintln!(
             "trailgrant: warning: `{}` references `{}`, whose document is not in the input; \
              pass it with another `--policy`",
-            unresolved.source, unresolved.arn
+            terminal_safe(&unresolved.source),
+            terminal_safe(&unresolved.arn)
         );
     }
     Ok(Some(set))
@@ -321,8 +323,10 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
             plan.options.trust_policy = live.trust;
         }
     }
+    // Problems quote file names, keys and AWS messages, so they are
+    // neutralized like every other event-derived text.
     for problem in &problems {
-        eprintln!("trailgrant: {problem}");
+        eprintln!("trailgrant: {}", terminal_safe(problem));
     }
     let mut report = learn::learn(records, catalog, &plan.options);
     // A query returns only the records the findings need, with the count of

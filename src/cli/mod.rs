@@ -22,7 +22,8 @@ pub use exit::Exit;
 #[derive(Debug, Parser)]
 #[command(name = "trailgrant", version, about, long_about = None, after_help = exit::HELP)]
 pub struct Cli {
-    /// Log internals to stderr (`-v` debug, `-vv` trace).
+    /// Log trailgrant's internals to stderr (`-v` debug, `-vv` trace). Logs
+    /// name events and requests by id and never show credentials.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
@@ -100,15 +101,22 @@ pub fn load_catalog(
 }
 
 fn init_logging(verbose: u8) {
+    // `-v` and `-vv` raise only trailgrant's own logs, which name events by
+    // their ids. The AWS SDK's trace output holds whole responses, and a
+    // LookupEvents response carries the session tokens CloudTrail recorded
+    // for AssumeRole calls, so its crates stay at `warn` unless
+    // `TRAILGRANT_LOG` asks for them by name.
     let level = match verbose {
         0 => "warn",
-        1 => "debug",
-        _ => "trace",
+        1 => "warn,trailgrant=debug",
+        _ => "warn,trailgrant=trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("TRAILGRANT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // Colour only on a terminal: a log file or a CI capture gets plain text.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .with_target(false)
         .without_time()

@@ -141,7 +141,7 @@ fn policy_name(base: &str, separator: &str, number: usize, options: &RenderOptio
 /// text, the result is still valid JSON with the same value, because
 /// serde_json already escapes every control character inside strings, so a
 /// raw newline can only be layout.
-fn json_inert(text: &str) -> String {
+pub(crate) fn json_inert(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         if ch != '\n' && is_display_unsafe(ch) {

@@ -14,6 +14,7 @@
 mod acceptance;
 mod anticipate;
 mod catalog;
+mod hostile;
 mod learn;
 mod live_iam;
 mod live_learn;
@@ -21,6 +22,7 @@ mod live_lookup;
 mod live_runs;
 mod org_sources;
 mod policy_oracle;
+mod properties;
 mod render;
 mod samples;
 mod support;
