@@ -2,11 +2,11 @@
 # Times the source stage alone against `gzip -dc` (the decompression floor)
 # on the same corpus, in one run, and prints the ratio and peak memory.
 #
-# Usage: bench/scan.sh CORPUS_DIR [ROLE_NAME]
-# Make a corpus first: bench/gen_corpus.py --out CORPUS_DIR --size-mb 1024
+# Usage: benches/scan.sh CORPUS_DIR [ROLE_NAME]
+# Make a corpus first: benches/gen_corpus.py --out CORPUS_DIR --size-mb 1024
 set -euo pipefail
 
-corpus=${1:?usage: bench/scan.sh CORPUS_DIR [ROLE_NAME]}
+corpus=${1:?usage: benches/scan.sh CORPUS_DIR [ROLE_NAME]}
 role=${2:-gha-deploy}
 cd "$(dirname "$0")/.."
 

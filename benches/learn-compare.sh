@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Times `trailgrant learn` against `gzip -dc` (the decompression floor), a
+# jq selection of the role's denied records, and, when it is installed,
+# trailscraper 0.10 (`select` + `generate`), on the same corpus in one run,
+# and prints the ratios and peak memory.
+#
+# Usage: benches/learn-compare.sh CORPUS_DIR [ROLE_ARN]
+# Make a corpus first: benches/gen_corpus.py --out CORPUS_DIR --size-mb 1024
+set -euo pipefail
+corpus=${1:?usage: benches/learn-compare.sh CORPUS_DIR [ROLE_ARN]}
+role=${2:-arn:aws:iam::111122223333:role/gha-deploy}
+cd "$(dirname "$0")/.."
+cargo build --quiet --release
+trailgrant=target/release/trailgrant
+
+measure() {
+    # Prints "SECONDS MAX_RSS_KIB" for the command.
+    /usr/bin/time -q -f "%e %M" -o /tmp/trailgrant-bench.$$ "$@" >/dev/null || true
+    cat /tmp/trailgrant-bench.$$
+    rm -f /tmp/trailgrant-bench.$$
+}
+
+find "$corpus" -name '*.gz' -print0 | xargs -0 cat >/dev/null
+read -r gzip_s gzip_kib < <(measure sh -c "find '$corpus' -name '*.gz' -print0 | xargs -0 gzip -dc")
+read -r learn_s learn_kib < <(measure sh -c "'$trailgrant' learn --events '$corpus' --role '$role' --output json >/dev/null")
+jq_filter='.Records[] | select(.errorCode != null and .userIdentity.sessionContext.sessionIssuer.arn == $role)'
+read -r jq_s jq_kib < <(measure sh -c "find '$corpus' -name '*.gz' -print0 | xargs -0 gzip -dc | jq -c --arg role '$role' '$jq_filter'")
+printf 'gzip -dc:          %7.2f s  %7d KiB\n' "$gzip_s" "$gzip_kib"
+printf 'trailgrant learn:  %7.2f s  %7d KiB  (%.2f x gzip -dc)\n' "$learn_s" "$learn_kib" "$(echo "$learn_s / $gzip_s" | bc -l)"
+printf 'gzip -dc | jq:     %7.2f s  %7d KiB  (%.2f x trailgrant)\n' "$jq_s" "$jq_kib" "$(echo "$jq_s / $learn_s" | bc -l)"
+if command -v trailscraper >/dev/null 2>&1; then
+    read -r ts_s ts_kib < <(measure sh -c "trailscraper select --log-dir '$corpus' --filter-assumed-role-arn '$role' | trailscraper generate")
+    printf 'trailscraper:      %7.2f s  %7d KiB  (%.1f x trailgrant)\n' "$ts_s" "$ts_kib" "$(echo "$ts_s / $learn_s" | bc -l)"
+else
+    echo "trailscraper: not installed (pip install trailscraper==0.10.0 to compare)"
+fi
