@@ -43,7 +43,7 @@ impl Window {
     }
 }
 
-/// What `learn` is asked.
+/// The options of one `learn` run.
 #[derive(Debug, Clone)]
 pub struct LearnOptions {
     /// The role.
@@ -77,7 +77,7 @@ impl LearnOptions {
     }
 }
 
-/// What became of one finding.
+/// The outcome of one finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Status {
