@@ -664,7 +664,7 @@ fn assemble(
             filled += 1;
         }
     }
-    let warning = if unfilled.is_empty() {
+    let mut warning = if unfilled.is_empty() {
         fill.warning.clone()
     } else {
         Some(unfilled_warning(
@@ -673,6 +673,12 @@ fn assemble(
             fill.warning.as_deref(),
         ))
     };
+    if let Some(wide) = template_wildcard_warning(type_name, template) {
+        warning = Some(match warning {
+            Some(text) => format!("{text}; {wide}"),
+            None => wide,
+        });
+    }
     Draft {
         resource: BuiltResource {
             arn,
@@ -683,6 +689,23 @@ fn assemble(
         },
         filled,
     }
+}
+
+/// Some ARN formats hold a wildcard of their own (`…/job/*`, `…:task:*`,
+/// `braket:*:*:…`): the grant then covers every resource the format matches,
+/// and no narrower ARN exists for that resource type.
+fn template_wildcard_warning(type_name: &str, template: &Template<'_>) -> Option<String> {
+    let wild = template
+        .parts
+        .iter()
+        .any(|part| matches!(part, Part::Lit(text) if text.contains(['*', '?'])));
+    wild.then(|| {
+        format!(
+            "the ARN format of `{type_name}` (`{}`) holds a wildcard of its own, so the grant \
+             covers every `{type_name}` resource it matches; IAM has no narrower ARN for it",
+            template.text
+        )
+    })
 }
 
 fn unfilled_warning(prefix: &str, unfilled: &[String], extra: Option<&str>) -> String {
@@ -1255,6 +1278,29 @@ mod tests {
             exact("apigateway:POST", &apis),
             "arn:aws:apigateway:eu-west-1::/restapis"
         );
+    }
+
+    #[test]
+    fn a_format_with_its_own_wildcard_is_never_called_exact() {
+        let event = record(
+            "amplifybackend.amazonaws.com",
+            "ListBackendJobs",
+            json!({"appId": "d1a2b3"}),
+        );
+        let built = build("amplifybackend:ListBackendJobs", &event);
+        let arns: Vec<&str> = built.iter().map(|b| b.arn.as_str()).collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:amplifybackend:eu-west-1:111122223333:/backend/d1a2b3/*",
+                "arn:aws:amplifybackend:eu-west-1:111122223333:/backend/d1a2b3/job/*",
+            ]
+        );
+        for resource in &built {
+            assert!(resource.unfilled.is_empty());
+            let warning = resource.warning.as_deref().unwrap();
+            assert!(warning.contains("holds a wildcard of its own"), "{warning}");
+        }
     }
 
     #[test]
