@@ -91,9 +91,11 @@ impl<'a> Event<'a> {
             record,
             params: record.request_parameters.as_ref(),
             name: record.name(),
-            partition: record.partition(),
-            region: Some(record.region()).filter(|region| !region.is_empty()),
-            account: record.account().filter(|account| !account.is_empty()),
+            partition: record
+                .partition()
+                .filter(|partition| is_partition(partition)),
+            region: Some(record.region()).filter(|region| is_region(region)),
+            account: record.account().filter(|account| is_account(account)),
         }
     }
 
@@ -126,6 +128,28 @@ pub(crate) enum Piece {
     Name(String),
     /// Text used as is, wildcards deliberate (`name-??????`).
     Pattern(String),
+}
+
+/// True for a partition name as ARNs write it (`aws`, `aws-cn`,
+/// `aws-us-gov`, `aws-iso-b` …).
+pub(crate) fn is_partition(text: &str) -> bool {
+    text.starts_with("aws") && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+}
+
+/// True for a Region code (`us-east-1`, `us-gov-west-1`, `eu-isoe-west-1`).
+/// A record whose `awsRegion` is anything else gives no Region, so a
+/// malformed value never becomes part of an ARN.
+pub(crate) fn is_region(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 32
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// True for a 12-digit account id.
+pub(crate) fn is_account(text: &str) -> bool {
+    text.len() == 12 && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Placeholder values for one resource, with what to tell the user.
@@ -1278,6 +1302,31 @@ mod tests {
             exact("apigateway:POST", &apis),
             "arn:aws:apigateway:eu-west-1::/restapis"
         );
+    }
+
+    #[test]
+    fn a_malformed_region_or_account_is_not_written_into_an_arn() {
+        let event = record_with(
+            "ecs.amazonaws.com",
+            "UntagResource",
+            json!({"resourceArn": "arn:aws:ecs:us-east-1:111122223333:cluster/default"}),
+            json!({"awsRegion": "us-east-1?*", "recipientAccountId": "11112222333*"}),
+        );
+        let built = build("ecs:ListTagsForResource", &event);
+        for resource in &built {
+            if resource.unfilled.is_empty() && resource.warning.is_none() {
+                assert!(!resource.arn.contains(['*', '?']), "{resource:?}");
+            }
+        }
+        let cluster = record_with(
+            "ecs.amazonaws.com",
+            "DescribeClusters",
+            json!({"clusters": ["default"]}),
+            json!({"awsRegion": "us-east-1?*", "recipientAccountId": "not-an-account"}),
+        );
+        let built = build("ecs:DescribeClusters", &cluster);
+        assert_eq!(built[0].arn, "arn:aws:ecs:*:*:cluster/default");
+        assert_eq!(built[0].unfilled, ["Region", "Account"]);
     }
 
     #[test]
