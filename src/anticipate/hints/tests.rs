@@ -1,0 +1,1 @@
+//! Unit tests of reading deploy hints from workflow files.
