@@ -473,7 +473,7 @@ impl Context<'_> {
         } else {
             hint.unresolved.insert(
                 "ServiceName".to_owned(),
-                format!("{} sets no `service`", self.location(at, "the deploy step")),
+                format!("{} sets no `service`", self.step_location(at)),
             );
         }
         let definition = match self.task_definition {
@@ -531,7 +531,7 @@ impl Context<'_> {
             let Some(text) = input.take() else {
                 return Err(format!(
                     "{} sets no `task-definition`",
-                    self.location(at, "the deploy step")
+                    self.step_location(at)
                 ));
             };
             let pieces = current_scope.expand(&text);
@@ -543,7 +543,7 @@ impl Context<'_> {
                 return Err(format!(
                     "the task definition of {} is `{expression}`, known only when the \
                      workflow runs; pass `--task-definition FILE`",
-                    self.location(at, "the deploy step")
+                    self.step_location(at)
                 ));
             };
             if render.action() != Some("aws-actions/amazon-ecs-render-task-definition") {
@@ -640,8 +640,12 @@ impl Context<'_> {
     }
 
     fn location(&self, at: &StepAt<'_>, key: &str) -> String {
+        format!("`{key}` of {}", self.step_location(at))
+    }
+
+    fn step_location(&self, at: &StepAt<'_>) -> String {
         format!(
-            "`{key}` of step `{}` of job `{}` in {}",
+            "step `{}` of job `{}` in {}",
             at.step.label(at.index),
             at.job_id,
             self.file

@@ -436,6 +436,9 @@ fn scenarios() -> Vec<Scenario> {
     ]
 }
 
+/// Failed runs and unused grants with a workflow, suggested and included.
+type WorkflowCounts = ([usize; 2], [usize; 2]);
+
 struct Row {
     name: &'static str,
     runs: [usize; 3],
@@ -559,7 +562,7 @@ fn convergence_table() {
         assert!(row.runs[1] <= row.runs[0], "{}", row.name);
         assert_eq!(row.runs[1], row.runs[2], "{}", row.name);
     }
-    let with_workflow: Vec<(&str, Option<([usize; 2], [usize; 2])>)> = rows
+    let with_workflow: Vec<(&str, Option<WorkflowCounts>)> = rows
         .iter()
         .map(|row| {
             let measured = row
