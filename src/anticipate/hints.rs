@@ -7,8 +7,8 @@
 //! file, `aws-actions/aws-cloudformation-github-deploy`, and the AWS CLI
 //! commands `s3 sync`, `s3 cp`, `lambda update-function-code`,
 //! `update-function-configuration`, `publish-version`, `cloudformation
-//! deploy` and `eks update-kubeconfig`. A resource whose name the workflow
-//! only knows while it runs is recorded as unresolved, with the reason.
+//! deploy` and `eks update-kubeconfig`. A resource whose name exists only
+//! while the workflow runs is recorded as unresolved, with the reason.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,7 +23,7 @@ use super::workflow::{self, Job, Piece, Scope, Workflow, WorkflowError, Workflow
 pub struct HintValue {
     /// The value, not escaped.
     pub value: String,
-    /// Where it is written, such as `` `env.ECR_REPOSITORY` in deploy.yml ``.
+    /// The place it is written, such as `` `env.ECR_REPOSITORY` in deploy.yml ``.
     pub origin: String,
 }
 
@@ -40,7 +40,7 @@ pub struct FlowHint {
     pub unresolved: BTreeMap<String, String>,
 }
 
-/// What the workflow files say about the deploy.
+/// The flows and resources the workflow files name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DeployHints {
     /// The flows the workflows run, in the order their steps come.
@@ -115,7 +115,7 @@ impl TaskDefinition {
 }
 
 /// Reads a workflow file and derives its deploy hints. Task definition
-/// paths are relative to the repository root: the folder that holds
+/// paths are relative to the repository root: the folder that contains
 /// `.github/` when the file is in `.github/workflows/`, else the file's own
 /// folder. `task_definition`, when given, replaces every task definition
 /// the workflow names.
@@ -137,7 +137,7 @@ pub fn read_workflow(
     Ok(context.hints(&workflow))
 }
 
-/// Returns the folder that holds `.github/` for a file in
+/// Returns the folder that contains `.github/` for a file in
 /// `.github/workflows/`, else the file's folder.
 fn repository_root(path: &Path) -> PathBuf {
     let folder = path.parent().unwrap_or(Path::new(""));

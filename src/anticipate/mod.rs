@@ -27,8 +27,8 @@
 //! names the resources before any record does. A flow the workflow runs is
 //! active once the run was denied anywhere, even before a record shows it,
 //! and is anticipated from its first step. Its resources come from the
-//! workflow's values as well as the records, and a value the workflow only
-//! knows while it runs (a secret, a step output) leaves its permissions out
+//! workflow's values as well as the records. A value that exists only while
+//! the workflow runs (a secret, a step output) leaves its permissions out
 //! with the reason. Given a workflow, a flow the records match only through
 //! calls that a workflow flow also makes (the ECR login of a pull and a
 //! push) is not activated unless the workflow runs it.
@@ -170,7 +170,7 @@ impl Anticipation {
 
 /// Anticipates the rest of the embedded flows that the findings and the
 /// role's records (denied and successful) belong to, and of those the
-/// deploy hints say the workflow runs.
+/// workflow runs according to the deploy hints.
 pub fn anticipate(
     findings: &[Finding],
     records: &[Record],
@@ -228,9 +228,9 @@ pub fn statements(anticipated: &[Anticipated]) -> Vec<Statement> {
 /// take no part: a pull's `BatchGetImage` does not make a push.
 ///
 /// With deploy hints, the flows the workflow runs are active too once any
-/// denial is missing from the role's policies, and a flow it does not run
-/// is dropped when every call the records show of it is a call of a flow
-/// the workflow runs.
+/// denial is missing from the role's policies. A flow it does not run is
+/// dropped when every call the records show of it is a call of a flow the
+/// workflow runs.
 fn active_flows(
     flows: &FlowSet,
     findings: &[Finding],
@@ -519,7 +519,7 @@ struct HintedFlow {
 
 /// Builds the bindings of the flows the hints name. Partition, Region and
 /// Account come from the first call of the role in the records, else from
-/// the workflow's `configure-aws-credentials` step; a hint's own Region or
+/// the workflow's `configure-aws-credentials` step. A hint's own Region or
 /// Account (a private ECR registry host names both) wins over either.
 fn hinted_flows(
     flows: &FlowSet,

@@ -4,7 +4,7 @@
 //!
 //! Expansion never guesses. A part of a value that is only known while the
 //! workflow runs (`${{ secrets.X }}`, `${{ steps.ID.outputs.X }}`, `$(…)`, a
-//! shell variable no `env:` sets) stays an [`Piece::Opaque`] piece, so the
+//! shell variable no `env:` sets) stays a [`Piece::Opaque`] piece, so the
 //! caller can tell a literal name from an expression.
 
 use std::collections::BTreeMap;
@@ -38,7 +38,7 @@ pub enum WorkflowError {
     TaskDefinition {
         /// The file.
         path: String,
-        /// What is wrong with it.
+        /// The problem with the file.
         reason: String,
     },
 }
@@ -157,7 +157,8 @@ pub enum Piece {
         /// `env.NAME` when the text is the value of that variable.
         origin: Option<String>,
     },
-    /// An expression only the run knows, as written.
+    /// An expression whose value exists only while the workflow runs, as
+    /// written.
     Opaque {
         /// The expression.
         expression: String,
@@ -176,7 +177,7 @@ pub struct Scope {
     assigned: std::collections::BTreeSet<String>,
 }
 
-/// How deep `env` values that name other variables are followed.
+/// The maximum depth of `env` values that name other variables.
 const MAX_DEPTH: usize = 8;
 
 impl Scope {
