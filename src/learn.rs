@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::anticipate::{self, AnticipateMode, Anticipated, NotAnticipated};
+use crate::anticipate::{self, AnticipateMode, Anticipated, DeployHints, NotAnticipated};
 use crate::catalog::Catalog;
 use crate::denial::{self, Cause, Denial};
 use crate::diff::{self, PolicyDiff, RequirementState, RequirementStatus};
@@ -57,6 +57,9 @@ pub struct LearnOptions {
     /// The handling of the permissions the rest of a recognised deploy flow
     /// will need.
     pub anticipate: AnticipateMode,
+    /// The flows and resources the deploy's workflow files name
+    /// (`--workflow`); empty without them.
+    pub hints: DeployHints,
 }
 
 impl LearnOptions {

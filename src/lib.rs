@@ -19,8 +19,9 @@
 //! * [`diff`] compares them with the role's current policy;
 //! * [`render`] writes every output format from the same in-memory report.
 //!
-//! Only [`source`], [`aws`] and [`render`] do I/O; the binary owns the
-//! terminal and the exit code.
+//! Only [`source`], [`aws`], [`render`] and the workflow reader
+//! ([`anticipate::read_workflow`]) do I/O; the binary owns the terminal and
+//! the exit code.
 
 pub mod anticipate;
 pub mod aws;

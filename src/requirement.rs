@@ -65,6 +65,9 @@ pub enum ResourceSource {
     Event,
     /// `*` because the action has no resource type.
     NoResourceType,
+    /// `*` because AWS authorizes the action only on `*`, although the
+    /// catalog lists a resource type for it.
+    AllResources,
     /// `*` because the resource could not be known.
     Unknown,
 }

@@ -23,8 +23,12 @@ use super::flows::Step;
 pub struct Binding {
     /// Variable name → escaped value.
     pub values: BTreeMap<String, String>,
-    /// The base event name of the record the values come from.
+    /// The base event name of the record the values come from, or the
+    /// workflow file of a deploy hint.
     pub origin: String,
+    /// Variable name → where a workflow names its value; empty for a
+    /// record's binding.
+    pub sources: BTreeMap<String, String>,
 }
 
 impl Binding {
@@ -44,6 +48,41 @@ impl Binding {
         Binding {
             values,
             origin: origin.to_owned(),
+            sources: BTreeMap::new(),
+        }
+    }
+
+    /// Returns where the values `template` uses come from: the workflow
+    /// keys of a hint's variables, else the record's event name.
+    pub fn origin_of(&self, template: &str) -> String {
+        let mut found: Vec<&str> = Vec::new();
+        for groups in placeholder().captures_iter(template) {
+            let name = groups.get(1).map_or("", |found| found.as_str());
+            if let Some(source) = self.sources.get(name) {
+                if !found.contains(&source.as_str()) {
+                    found.push(source);
+                }
+            }
+        }
+        if found.is_empty() {
+            return self.origin.clone();
+        }
+        // "`env.A` in FILE" and "`env.B` in FILE" read as "`env.A` and
+        // `env.B` in FILE".
+        let split: Vec<Option<(&str, &str)>> = found
+            .iter()
+            .map(|source| source.split_once(" in "))
+            .collect();
+        let first_file = split.first().copied().flatten().map(|(_, file)| file);
+        let same_file = split
+            .iter()
+            .all(|parts| parts.map(|(_, file)| file) == first_file);
+        match (same_file, first_file) {
+            (true, Some(file)) => {
+                let keys: Vec<&str> = split.iter().flatten().map(|(key, _)| *key).collect();
+                format!("{} in {file}", keys.join(" and "))
+            }
+            _ => found.join(" and "),
         }
     }
 

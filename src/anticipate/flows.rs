@@ -127,6 +127,12 @@ pub struct ActionSpec {
     /// `resource_type` when absent.
     #[serde(default)]
     pub arn: Option<String>,
+    /// True when AWS authorizes the action on `*` although the catalog
+    /// lists a resource type (`ecs:RegisterTaskDefinition`: ECS has no
+    /// resource-level permissions for registering task definitions). The
+    /// action is then proposed on `*`, and `note` cites the page.
+    #[serde(default)]
+    pub all_resources: bool,
     /// Conditions least privilege adds.
     #[serde(default)]
     pub conditions: Conditions,

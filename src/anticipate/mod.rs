@@ -22,18 +22,30 @@
 //!   proposed, only mentioned;
 //! * an ordered flow is anticipated from the first of its calls the events
 //!   show, so a flow entered half-way is not proposed from its start.
+//!
+//! The deploy's own workflow file (`learn --workflow`, read by [`hints`])
+//! names the resources before any record does. A flow the workflow runs is
+//! active once the run was denied anywhere, even before a record shows it,
+//! and is anticipated from its first step. Its resources come from the
+//! workflow's values as well as the records. A value that exists only while
+//! the workflow runs (a secret, a step output) leaves its permissions out
+//! with the reason. Given a workflow, a flow the records match only through
+//! calls that a workflow flow also makes (the ECR login of a pull and a
+//! push) is not activated unless the workflow runs it.
 
 mod bind;
 mod dependent;
 pub mod flows;
+pub mod hints;
 mod seen;
 mod text;
+pub mod workflow;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::catalog::{ActionRef, Catalog};
+use crate::catalog::{escape_resource_name, ActionRef, Catalog};
 use crate::diff::{self, RequirementState};
 use crate::learn::{Finding, LearnOptions, Status};
 use crate::policy::parse::PolicySet;
@@ -45,7 +57,8 @@ use crate::requirement::{ActionSource, Requirement, ResourceSource};
 use bind::Binding;
 use dependent::anticipate_dependent_actions;
 pub use flows::{Citation, Flow, FlowError, FlowSet, Step};
-use seen::{build, Built, Observation, Seen};
+pub use hints::{read_workflow, DeployHints, FlowHint, HintValue, TaskDefinition};
+use seen::{build, template_for, Built, Observation, Seen};
 pub use text::write_text;
 
 /// The `Sid` prefix of anticipated statements.
@@ -121,7 +134,7 @@ pub fn run(
     if options.anticipate == AnticipateMode::None {
         return Anticipation::default();
     }
-    let mut anticipation = anticipate(findings, records, catalog);
+    let mut anticipation = anticipate(findings, records, catalog, &options.hints);
     if let Some(current) = &options.current {
         anticipation.drop_decided(current);
     }
@@ -156,10 +169,16 @@ impl Anticipation {
 }
 
 /// Anticipates the rest of the embedded flows that the findings and the
-/// role's records (denied and successful) belong to.
-pub fn anticipate(findings: &[Finding], records: &[Record], catalog: &Catalog) -> Anticipation {
+/// role's records (denied and successful) belong to, and of those the
+/// workflow runs according to the deploy hints.
+pub fn anticipate(
+    findings: &[Finding],
+    records: &[Record],
+    catalog: &Catalog,
+    hints: &DeployHints,
+) -> Anticipation {
     match FlowSet::embedded() {
-        Ok(flows) => anticipate_with(flows, findings, records, catalog),
+        Ok(flows) => anticipate_with(flows, findings, records, catalog, hints),
         Err(error) => {
             tracing::warn!(%error, "the embedded deploy flows do not decode; nothing anticipated");
             Anticipation::default()
@@ -173,12 +192,15 @@ pub fn anticipate_with(
     findings: &[Finding],
     records: &[Record],
     catalog: &Catalog,
+    hints: &DeployHints,
 ) -> Anticipation {
     let seen = Seen::collect(flows, records, catalog);
+    let hinted = hinted_flows(flows, hints, records);
     let mut out = Collector::default();
-    for flow_index in active_flows(flows, findings, &seen) {
+    for flow_index in active_flows(flows, findings, &seen, &hinted) {
         if let Some(flow) = flows.flows.get(flow_index) {
-            anticipate_flow(flow, flow_index, &seen, catalog, &mut out);
+            let hint = hinted.get(&flow_index);
+            anticipate_flow(flow, flow_index, &seen, hint, catalog, &mut out);
         }
     }
     anticipate_dependent_actions(findings, &seen, catalog, &mut out);
@@ -204,8 +226,18 @@ pub fn statements(anticipated: &[Anticipated]) -> Vec<Statement> {
 /// a flow whose observed calls are a strict part of another's (a login that
 /// a push and a pull share, once the push shows itself). Optional calls
 /// take no part: a pull's `BatchGetImage` does not make a push.
-fn active_flows(flows: &FlowSet, findings: &[Finding], seen: &Seen) -> Vec<usize> {
-    let denied_in: BTreeSet<usize> = flows
+///
+/// With deploy hints, the flows the workflow runs are active too once any
+/// denial is missing from the role's policies. A flow it does not run is
+/// dropped when every call the records show of it is a call of a flow the
+/// workflow runs.
+fn active_flows(
+    flows: &FlowSet,
+    findings: &[Finding],
+    seen: &Seen,
+    hinted: &BTreeMap<usize, HintedFlow>,
+) -> Vec<usize> {
+    let mut denied_in: BTreeSet<usize> = flows
         .flows
         .iter()
         .enumerate()
@@ -229,10 +261,30 @@ fn active_flows(flows: &FlowSet, findings: &[Finding], seen: &Seen) -> Vec<usize
             .map(|step| (step.event_source.as_str(), step.event_name.as_str()))
             .collect()
     };
+    if !hinted.is_empty() {
+        let workflow_calls: BTreeSet<(&str, &str)> = hinted
+            .keys()
+            .filter_map(|flow| flows.flows.get(*flow))
+            .flat_map(|flow| flow.steps.iter())
+            .filter(|step| !step.optional)
+            .map(|step| (step.event_source.as_str(), step.event_name.as_str()))
+            .collect();
+        denied_in
+            .retain(|flow| hinted.contains_key(flow) || !calls(*flow).is_subset(&workflow_calls));
+        let missing = findings
+            .iter()
+            .any(|finding| finding.status == Status::Missing);
+        if missing {
+            denied_in.extend(hinted.keys().copied());
+        }
+    }
     denied_in
         .iter()
         .copied()
         .filter(|flow| {
+            if hinted.contains_key(flow) {
+                return true;
+            }
             let own = calls(*flow);
             !denied_in.iter().any(|other| {
                 let theirs = calls(*other);
@@ -246,6 +298,7 @@ fn anticipate_flow(
     flow: &Flow,
     flow_index: usize,
     seen: &Seen,
+    hint: Option<&HintedFlow>,
     catalog: &Catalog,
     out: &mut Collector,
 ) {
@@ -254,27 +307,34 @@ fn anticipate_flow(
         .iter()
         .filter(|observation| observation.flow == flow_index)
         .collect();
-    let Some(first) = observations
+    let first = observations
         .iter()
         .map(|observation| observation.step)
-        .min()
-    else {
-        return;
+        .min();
+    // A flow the workflow runs starts at its first step: the run may have
+    // stopped before reaching it. Optional steps are never proposed anyway.
+    let start = match (hint, first) {
+        (Some(_), _) => 0,
+        (None, None) => return,
+        (None, Some(first)) if flow.ordered => first,
+        (None, Some(_)) => 0,
     };
-    let start = if flow.ordered { first } else { 0 };
     let mut calls_seen: Vec<&str> = Vec::new();
     for observation in &observations {
         if !calls_seen.contains(&observation.origin.as_str()) {
             calls_seen.push(&observation.origin);
         }
     }
+    let mut bindings: Vec<&Binding> = observations
+        .iter()
+        .flat_map(|observation| observation.bindings.iter())
+        .collect();
+    bindings.extend(hint.iter().flat_map(|hint| hint.bindings.iter()));
     let flow_context = FlowContext {
         flow,
         calls_seen: calls_seen.join(", "),
-        bindings: observations
-            .iter()
-            .flat_map(|observation| observation.bindings.iter())
-            .collect(),
+        bindings,
+        hint,
     };
     let observed: BTreeSet<usize> = observations
         .iter()
@@ -296,6 +356,8 @@ struct FlowContext<'a> {
     /// The base event names of the flow's calls the events show.
     calls_seen: String,
     bindings: Vec<&'a Binding>,
+    /// The workflow's values, when the workflow runs the flow.
+    hint: Option<&'a HintedFlow>,
 }
 
 struct StepContext<'a> {
@@ -327,18 +389,21 @@ fn anticipate_action(
         )));
         return;
     };
-    let mut resources: BTreeMap<String, &str> = BTreeMap::new();
+    let template = template_for(spec, catalog).unwrap_or("");
+    let mut resources: BTreeMap<String, String> = BTreeMap::new();
     let mut missing: BTreeSet<String> = BTreeSet::new();
     for binding in &context.bindings {
         match build(spec, binding, catalog) {
             Built::Arn(arn) => {
-                resources.entry(arn).or_insert(binding.origin.as_str());
+                resources
+                    .entry(arn)
+                    .or_insert_with(|| binding.origin_of(template));
             }
             Built::Missing(names) => missing.extend(names),
             Built::Unusable => {}
         }
     }
-    let fresh: Vec<(&String, &&str)> = resources
+    let fresh: Vec<(&String, &String)> = resources
         .iter()
         .filter(|(arn, _)| !seen.is_known(&spec.action, arn))
         .collect();
@@ -352,7 +417,8 @@ fn anticipate_action(
         return;
     }
     if fresh.is_empty() {
-        out.left_out(left_out(unseen_reason(spec, &missing)));
+        let unresolved = context.hint.map(|hint| &hint.unresolved);
+        out.left_out(left_out(unseen_reason(spec, &missing, unresolved)));
         return;
     }
     let source = spec
@@ -363,12 +429,23 @@ fn anticipate_action(
     for (arn, origin) in fresh {
         let resource = match (&spec.resource_type, &spec.resource_description) {
             (None, _) => "`*`, as the action has no resource type".to_owned(),
+            (Some(_), _) if spec.all_resources => {
+                "`*`, as AWS authorizes it only on `*`".to_owned()
+            }
             (Some(_), Some(why)) => format!("{why} in {origin}"),
             (Some(resource_type), None) => format!("the {resource_type} named in {origin}"),
         };
         let reason = if step_context.observed {
             format!(
                 "{}: {} also needs it, on {resource}; AWS checks it after the denied action",
+                flow.title, step.event_name
+            )
+        } else if context.calls_seen.is_empty() {
+            let workflow = context
+                .hint
+                .map_or("the workflow", |hint| hint.workflow.as_str());
+            format!(
+                "{}: {workflow} runs this flow; its {} needs it on {resource}",
                 flow.title, step.event_name
             )
         } else {
@@ -387,8 +464,19 @@ fn anticipate_action(
     }
 }
 
-fn unseen_reason(spec: &flows::ActionSpec, missing: &BTreeSet<String>) -> String {
+fn unseen_reason(
+    spec: &flows::ActionSpec,
+    missing: &BTreeSet<String>,
+    unresolved: Option<&BTreeMap<String, String>>,
+) -> String {
     let resource_type = spec.resource_type.as_deref().unwrap_or("resource");
+    let reasons: Vec<String> = missing
+        .iter()
+        .filter_map(|name| Some(format!("`{name}`: {}", unresolved?.get(name)?)))
+        .collect();
+    if !reasons.is_empty() {
+        return format!("its {resource_type} ARN needs {}", reasons.join("; "));
+    }
     if missing.is_empty() {
         return format!("no {resource_type} of the right shape was seen in the events");
     }
@@ -404,18 +492,102 @@ fn anticipated_requirement(
     spec: &flows::ActionSpec,
     arn: &str,
 ) -> Requirement {
+    let (resource_type, resource_source) = match &spec.resource_type {
+        None => (None, ResourceSource::NoResourceType),
+        Some(_) if spec.all_resources => (None, ResourceSource::AllResources),
+        Some(resource_type) => (Some(resource_type.clone()), ResourceSource::Event),
+    };
     Requirement {
         action: found.full_name(),
         resource: arn.to_owned(),
-        resource_type: spec.resource_type.clone(),
+        resource_type,
         conditions: spec.conditions.clone(),
         action_source: ActionSource::Flow,
-        resource_source: if spec.resource_type.is_some() {
-            ResourceSource::Event
-        } else {
-            ResourceSource::NoResourceType
-        },
+        resource_source,
     }
+}
+
+/// A flow the workflow runs: one binding per time the workflow runs it,
+/// and the variables it names only at run time.
+#[derive(Debug, Default)]
+struct HintedFlow {
+    bindings: Vec<Binding>,
+    unresolved: BTreeMap<String, String>,
+    /// The workflow files that run it.
+    workflow: String,
+}
+
+/// Builds the bindings of the flows the hints name. Partition, Region and
+/// Account come from the first call of the role in the records, else from
+/// the workflow's `configure-aws-credentials` step. A hint's own Region or
+/// Account (a private ECR registry host names both) wins over either.
+fn hinted_flows(
+    flows: &FlowSet,
+    hints: &DeployHints,
+    records: &[Record],
+) -> BTreeMap<usize, HintedFlow> {
+    let mut base = records
+        .iter()
+        .find(|record| {
+            !record.is_web_identity_assume()
+                && !record.source().is_empty()
+                && record.account().is_some()
+        })
+        .map(|record| Binding::of_record(record, ""))
+        .unwrap_or_default();
+    for (name, hint) in &hints.base {
+        base.values
+            .entry(name.clone())
+            .or_insert_with(|| escape_resource_name(&hint.value));
+    }
+    base.values
+        .entry("Partition".to_owned())
+        .or_insert_with(|| "aws".to_owned());
+    let mut hinted: BTreeMap<usize, HintedFlow> = BTreeMap::new();
+    for hint in &hints.flows {
+        let Some(index) = flows.flows.iter().position(|flow| flow.name == hint.flow) else {
+            continue;
+        };
+        let entry = hinted.entry(index).or_default();
+        let mut binding = base.clone();
+        binding.origin = hint.workflow.clone();
+        for (name, value) in &hint.values {
+            binding
+                .values
+                .insert(name.clone(), escape_resource_name(&value.value));
+            binding.sources.insert(name.clone(), value.origin.clone());
+        }
+        for (name, value) in &hint.values {
+            if name.ends_with("RoleArn") && !value.value.starts_with("arn:") {
+                // A task definition may name a role by name; it is then a
+                // role of the deploy's account.
+                let role = binding.fill("arn:${Partition}:iam::${Account}:role/").ok();
+                match role {
+                    Some(prefix) => {
+                        let arn = format!("{prefix}{}", escape_resource_name(&value.value));
+                        binding.values.insert(name.clone(), arn);
+                    }
+                    None => {
+                        binding.values.remove(name);
+                    }
+                }
+            }
+        }
+        entry.bindings.push(binding);
+        for (name, reason) in &hint.unresolved {
+            entry
+                .unresolved
+                .entry(name.clone())
+                .or_insert_with(|| reason.clone());
+        }
+        if !entry.workflow.split(", ").any(|file| file == hint.workflow) {
+            if !entry.workflow.is_empty() {
+                entry.workflow.push_str(", ");
+            }
+            entry.workflow.push_str(&hint.workflow);
+        }
+    }
+    hinted
 }
 
 /// Collects items without duplicates, in the order they come.

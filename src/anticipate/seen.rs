@@ -180,6 +180,13 @@ pub(super) fn template_of<'c>(
     definition.arns.first().map(String::as_str)
 }
 
+/// Returns the ARN template an action's resource is built from.
+pub(super) fn template_for<'a>(spec: &'a ActionSpec, catalog: &'a Catalog) -> Option<&'a str> {
+    spec.arn
+        .as_deref()
+        .or_else(|| template_of(catalog, &spec.action, spec.resource_type.as_deref()))
+}
+
 /// An action's resource for one binding.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Built {
@@ -197,6 +204,9 @@ pub(super) fn build(spec: &ActionSpec, binding: &Binding, catalog: &Catalog) -> 
     let Some(resource_type) = spec.resource_type.as_deref() else {
         return Built::Arn("*".to_owned());
     };
+    if spec.all_resources {
+        return Built::Arn("*".to_owned());
+    }
     let Some(catalog_template) = template_of(catalog, &spec.action, Some(resource_type)) else {
         return Built::Unusable;
     };

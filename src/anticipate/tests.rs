@@ -27,6 +27,7 @@ fn options(mode: AnticipateMode) -> LearnOptions {
         trust_policy: None,
         current: None,
         anticipate: mode,
+        hints: Default::default(),
     }
 }
 

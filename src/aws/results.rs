@@ -174,6 +174,7 @@ mod tests {
             trust_policy: None,
             current: None,
             anticipate: Default::default(),
+            hints: Default::default(),
         }
     }
 

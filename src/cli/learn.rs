@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use anyhow::{bail, Context};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
-use trailgrant::anticipate::AnticipateMode;
+use trailgrant::anticipate::workflow::WorkflowError;
+use trailgrant::anticipate::{read_workflow, AnticipateMode, DeployHints, TaskDefinition};
 use trailgrant::aws::runs::RunSelector;
 use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
@@ -107,6 +108,19 @@ pub struct LearnArgs {
     #[arg(long, value_enum, value_name = "MODE", default_value_t = AnticipateMode::Suggest)]
     pub anticipate: AnticipateMode,
 
+    /// The deploy's GitHub Actions workflow file. Anticipation then also
+    /// covers the flows the workflow runs (ECR push, ECS deploy, S3 sync,
+    /// Lambda, CloudFormation, EKS) on the resources it names, before a
+    /// record shows them. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub workflow: Vec<PathBuf>,
+
+    /// The ECS task definition JSON the workflow deploys, used instead of
+    /// the file its deploy step names (which is read relative to the folder
+    /// holding `.github/`).
+    #[arg(long, value_name = "FILE", requires = "workflow")]
+    pub task_definition: Option<PathBuf>,
+
     /// Take "now" from this time instead of the clock (for reproducible
     /// `--since` windows).
     #[arg(long, value_name = "TIME", env = "TRAILGRANT_NOW", hide = true)]
@@ -151,6 +165,7 @@ impl LearnPlan {
             .map(read_trust_policy)
             .transpose()?;
         let current = read_current_policies(&args.policy, &args.role)?;
+        let hints = read_hints(&args.workflow, args.task_definition.as_deref())?;
         if current.is_none() && !args.from_iam && (format == Format::Diff || args.write.is_some()) {
             bail!("`--output diff` and `--write` need the current policy: pass `--policy FILE`");
         }
@@ -191,6 +206,7 @@ impl LearnPlan {
                 trust_policy,
                 current,
                 anticipate: args.anticipate,
+                hints,
             },
             format,
             write: args.write,
@@ -216,6 +232,26 @@ fn read_trust_policy(path: &Path) -> anyhow::Result<trailgrant::policy::PolicyDo
         Some(policy) => Ok(policy.document),
         None => bail!("`{}` holds no trust policy", path.display()),
     }
+}
+
+/// Reads the `--workflow` files into deploy hints.
+fn read_hints(
+    workflows: &[PathBuf],
+    task_definition: Option<&Path>,
+) -> anyhow::Result<DeployHints> {
+    let task_definition = task_definition
+        .map(|path| {
+            TaskDefinition::read(path).map_err(|reason| WorkflowError::TaskDefinition {
+                path: path.display().to_string(),
+                reason,
+            })
+        })
+        .transpose()?;
+    let mut hints = DeployHints::default();
+    for path in workflows {
+        hints.extend(read_workflow(path, task_definition.as_ref())?);
+    }
+    Ok(hints)
 }
 
 fn read_current_policies(paths: &[PathBuf], role: &str) -> anyhow::Result<Option<PolicySet>> {

@@ -1,11 +1,13 @@
 //! Anticipation in a closed loop: each deploy flow is replayed from an empty
 //! policy until it succeeds, learning after every failed run, without
 //! anticipation, with the suggested statements applied, and with them
-//! included. The table of failed runs is printed with `--nocapture` and
-//! recorded in BENCHMARKS.md.
+//! included; for the flows with a workflow file under `fixtures/`, the
+//! last two again with that workflow's deploy hints. The table of failed
+//! runs is printed with `--nocapture` and recorded in BENCHMARKS.md.
 
 use serde_json::json;
 
+use trailgrant::anticipate::{read_workflow, DeployHints};
 use trailgrant::catalog::Catalog;
 
 use crate::support::authorizer::{ProjectEvaluator, Request};
@@ -345,6 +347,31 @@ fn eks_update_kubeconfig(cluster: &str) -> Vec<Call> {
     )]
 }
 
+/// The workflow file of each scenario that has one, under `fixtures/`.
+fn workflow_of(scenario: &str) -> Option<&'static str> {
+    Some(match scenario {
+        "private ECR push + ECS deploy" => "ecr-ecs-deploy/workflow.yml",
+        "private ECR push" => "workflows/ecr-push/.github/workflows/image.yml",
+        "ECR Public push" => "workflows/ecr-public-push/.github/workflows/image.yml",
+        "ECS deploy" => "workflows/ecs-deploy/.github/workflows/deploy.yml",
+        "S3 sync (2 files)" => "workflows/s3-sync/.github/workflows/site.yml",
+        "S3 sync --delete (2 files, 1 delete)" => {
+            "workflows/s3-sync/.github/workflows/site-prune.yml"
+        }
+        "Lambda code, config, publish" => "workflows/lambda/.github/workflows/function.yml",
+        "CloudFormation deploy (service role)" => {
+            "workflows/cloudformation/.github/workflows/stack.yml"
+        }
+        "EKS update-kubeconfig" => "workflows/eks/.github/workflows/kubectl.yml",
+        _ => return None,
+    })
+}
+
+fn hints_of(scenario: &str) -> Option<DeployHints> {
+    let path = workflow_of(scenario)?;
+    Some(read_workflow(&fixture(path), None).unwrap())
+}
+
 fn scenarios() -> Vec<Scenario> {
     let mut push_and_deploy = ecr_push("web-app");
     push_and_deploy.extend(ecs_deploy("web-app", "prod", "web-app"));
@@ -409,11 +436,17 @@ fn scenarios() -> Vec<Scenario> {
     ]
 }
 
+/// Failed runs and unused grants with a workflow, suggested and included.
+type WorkflowCounts = ([usize; 2], [usize; 2]);
+
 struct Row {
     name: &'static str,
     runs: [usize; 3],
     unused: [usize; 3],
     outcomes: Vec<Convergence>,
+    /// Failed runs and unused grants with the workflow's hints, suggested
+    /// and included; `None` for a flow without a workflow file.
+    with_workflow: Option<([usize; 2], [usize; 2], Vec<Convergence>)>,
 }
 
 fn measure() -> Vec<Row> {
@@ -425,7 +458,7 @@ fn measure() -> Vec<Row> {
             let outcomes: Vec<Convergence> =
                 [Applied::Without, Applied::Suggested, Applied::Included]
                     .into_iter()
-                    .map(|applied| converge(&scenario, applied, &authorizer, catalog))
+                    .map(|applied| converge(&scenario, applied, None, &authorizer, catalog))
                     .collect();
             let runs = [
                 outcomes[0].failed_runs,
@@ -433,11 +466,21 @@ fn measure() -> Vec<Row> {
                 outcomes[2].failed_runs,
             ];
             let unused = [0, 1, 2].map(|i| unused_grants(&outcomes[i].policy, &scenario).len());
+            let with_workflow = hints_of(scenario.name).map(|hints| {
+                let outcomes: Vec<Convergence> = [Applied::Suggested, Applied::Included]
+                    .into_iter()
+                    .map(|applied| converge(&scenario, applied, Some(&hints), &authorizer, catalog))
+                    .collect();
+                let runs = [outcomes[0].failed_runs, outcomes[1].failed_runs];
+                let unused = [0, 1].map(|i| unused_grants(&outcomes[i].policy, &scenario).len());
+                (runs, unused, outcomes)
+            });
             Row {
                 name: scenario.name,
                 runs,
                 unused,
                 outcomes,
+                with_workflow,
             }
         })
         .collect()
@@ -445,11 +488,22 @@ fn measure() -> Vec<Row> {
 
 fn table(rows: &[Row]) -> String {
     let mut out = String::from(
-        "| flow | failed runs, none | failed runs, suggest applied | failed runs, include | unused grants (none / suggest / include) |\n|---|---|---|---|---|\n",
+        "| flow | failed runs, none | failed runs, suggest applied | failed runs, include | \
+         failed runs, suggest + workflow | failed runs, include + workflow | \
+         unused grants (none / suggest / include / suggest + workflow / include + workflow) |\n\
+         |---|---|---|---|---|---|---|\n",
     );
     for row in rows {
+        let (suggest, include, unused) = match &row.with_workflow {
+            Some((runs, unused, _)) => (
+                runs[0].to_string(),
+                runs[1].to_string(),
+                format!("{} / {}", unused[0], unused[1]),
+            ),
+            None => ("—".to_owned(), "—".to_owned(), "— / —".to_owned()),
+        };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} / {} / {} |\n",
+            "| {} | {} | {} | {} | {suggest} | {include} | {} / {} / {} / {unused} |\n",
             row.name,
             row.runs[0],
             row.runs[1],
@@ -507,6 +561,61 @@ fn convergence_table() {
     for row in &rows {
         assert!(row.runs[1] <= row.runs[0], "{}", row.name);
         assert_eq!(row.runs[1], row.runs[2], "{}", row.name);
+    }
+    let with_workflow: Vec<(&str, Option<WorkflowCounts>)> = rows
+        .iter()
+        .map(|row| {
+            let measured = row
+                .with_workflow
+                .as_ref()
+                .map(|(runs, unused, _)| (*runs, *unused));
+            (row.name, measured)
+        })
+        .collect();
+    // S3 sync --delete still fails twice: `DeleteObject` is an optional
+    // step, never anticipated, even when the workflow passes `--delete`.
+    assert_eq!(
+        with_workflow,
+        [
+            ("private ECR push + ECS deploy", Some(([1, 1], [0, 0]))),
+            ("private ECR push", Some(([1, 1], [0, 0]))),
+            ("ECR Public push", Some(([1, 1], [0, 0]))),
+            ("ECR pull", None),
+            ("ECS deploy", Some(([1, 1], [0, 0]))),
+            ("S3 sync (2 files)", Some(([1, 1], [0, 0]))),
+            (
+                "S3 sync --delete (2 files, 1 delete)",
+                Some(([2, 2], [0, 0]))
+            ),
+            ("Lambda code, config, publish", Some(([1, 1], [0, 0]))),
+            (
+                "CloudFormation deploy (service role)",
+                Some(([1, 1], [1, 1]))
+            ),
+            ("CDK deploy (file assets)", None),
+            ("SSM parameters (2)", None),
+            ("Secrets Manager read", None),
+            ("EKS update-kubeconfig", Some(([1, 1], [0, 0]))),
+        ]
+    );
+}
+
+/// With the workflow, the push and deploy fails once, at the ECR login
+/// that names no resource, and then everything is proposed from the
+/// workflow and its task definition, with no grant the flow did not use.
+#[test]
+fn push_deploy_with_workflow_fails_once() {
+    let rows = measure();
+    let row = &rows[0];
+    assert_eq!(row.name, "private ECR push + ECS deploy");
+    let (runs, unused, outcomes) = row.with_workflow.as_ref().unwrap();
+    assert_eq!(*runs, [1, 1]);
+    assert_eq!(*unused, [0, 0]);
+    for outcome in outcomes {
+        assert_eq!(
+            outcome.denials,
+            [("ecr:GetAuthorizationToken".to_owned(), "*".to_owned())]
+        );
     }
 }
 
@@ -676,4 +785,169 @@ fn include_puts_anticipated_statements_in_the_edit() {
             "ecr:UploadLayerPart"
         ])
     );
+}
+
+/// Runs `learn --output json` on the first run of the fixture (denied at
+/// the ECR login) with a workflow file.
+fn learn_first_run(workflow: &std::path::Path) -> crate::support::Run {
+    run([
+        "learn".to_owned(),
+        "--events".to_owned(),
+        arg(&fixture("ecr-ecs-deploy/events.json")),
+        "--role".to_owned(),
+        ROLE.to_owned(),
+        "--end".to_owned(),
+        "2026-11-20T09:10:00Z".to_owned(),
+        "--workflow".to_owned(),
+        arg(workflow),
+        "--output".to_owned(),
+        "json".to_owned(),
+    ])
+}
+
+fn anticipated_pairs(json: &serde_json::Value) -> Vec<(String, String)> {
+    json["anticipated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| {
+            (
+                item["action"].as_str().unwrap().to_owned(),
+                item["resource"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn workflow_anticipates_push_and_deploy() {
+    let workflow = fixture("ecr-ecs-deploy/workflow.yml");
+    let run = learn_first_run(&workflow);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    let repository = "arn:aws:ecr:us-east-1:111122223333:repository/web-app";
+    let service = "arn:aws:ecs:us-east-1:111122223333:service/prod/web-app";
+    let expected: Vec<(String, String)> = [
+        ("ecr:BatchCheckLayerAvailability", repository),
+        ("ecr:InitiateLayerUpload", repository),
+        ("ecr:UploadLayerPart", repository),
+        ("ecr:CompleteLayerUpload", repository),
+        ("ecr:PutImage", repository),
+        ("ecs:RegisterTaskDefinition", "*"),
+        (
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/web-app-task",
+        ),
+        (
+            "iam:PassRole",
+            "arn:aws:iam::111122223333:role/ecsTaskExecutionRole",
+        ),
+        ("ecs:DescribeServices", service),
+        ("ecs:UpdateService", service),
+    ]
+    .iter()
+    .map(|(action, resource)| ((*action).to_owned(), (*resource).to_owned()))
+    .collect();
+    assert_eq!(anticipated_pairs(&json), expected);
+    let items = json["anticipated"].as_array().unwrap();
+    let file = arg(&workflow);
+    assert_eq!(
+        items[0]["reason"],
+        format!(
+            "docker push to a private Amazon ECR repository: the events show \
+             GetAuthorizationToken; the flow's BatchCheckLayerAvailability needs it on the \
+             repository named in `env.ECR_REPOSITORY` in {file}"
+        )
+    );
+    assert_eq!(
+        items[8]["reason"],
+        format!(
+            "register an Amazon ECS task definition and deploy it to a service: {file} runs \
+             this flow; its DescribeServices needs it on the service named in \
+             `env.ECS_CLUSTER` and `env.ECS_SERVICE` in {file}"
+        )
+    );
+    assert_eq!(
+        items[6]["conditions"],
+        json!({"StringEquals": {"iam:PassedToService": ["ecs-tasks.amazonaws.com"]}})
+    );
+    // The pull flow shares only the login with the workflow's push.
+    let flows: Vec<&str> = json["not_anticipated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["flow"].as_str().unwrap())
+        .collect();
+    assert!(!flows.contains(&"ecr-pull"), "{flows:?}");
+}
+
+#[test]
+fn workflow_secret_repository_is_left_out() {
+    let folder = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(fixture("ecr-ecs-deploy/workflow.yml")).unwrap();
+    let text = text.replace(
+        "ECR_REPOSITORY: web-app",
+        "ECR_REPOSITORY: ${{ secrets.ECR_REPOSITORY }}",
+    );
+    let workflow = folder.path().join("deploy.yml");
+    std::fs::write(&workflow, text).unwrap();
+    std::fs::copy(
+        fixture("ecr-ecs-deploy/task-definition.json"),
+        folder.path().join("task-definition.json"),
+    )
+    .unwrap();
+    let run = learn_first_run(&workflow);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    let pairs = anticipated_pairs(&json);
+    assert!(
+        pairs.iter().all(|(action, _)| !action.starts_with("ecr:")),
+        "{pairs:?}"
+    );
+    assert_eq!(pairs.len(), 5, "{pairs:?}");
+    let left_out = json["not_anticipated"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["action"] == "ecr:PutImage" && item["flow"] == "ecr-push")
+        .unwrap();
+    assert_eq!(
+        left_out["reason"],
+        "its repository ARN needs `RepositoryName`: `env.ECR_REPOSITORY` is \
+         `${{ secrets.ECR_REPOSITORY }}`, known only when the workflow runs"
+    );
+    assert!(!run.stdout.contains("repository/*"), "{}", run.stdout);
+}
+
+#[test]
+fn workflow_missing_file_is_an_input_error() {
+    let folder = tempfile::tempdir().unwrap();
+    let missing = folder.path().join("deploy.yml");
+    let run = learn_first_run(&missing);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "trailgrant: failed to read the workflow `{}`: No such file or directory (os error 2)\n",
+            missing.display()
+        )
+    );
+}
+
+#[test]
+fn workflow_malformed_file_is_an_input_error() {
+    let folder = tempfile::tempdir().unwrap();
+    let malformed = folder.path().join("deploy.yml");
+    std::fs::write(&malformed, "name: deploy\njobs:\n  - build\n").unwrap();
+    let run = learn_first_run(&malformed);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "trailgrant: invalid workflow `{}`: jobs: invalid type: sequence, expected a map \
+             at line 3 column 3\n",
+            malformed.display()
+        )
+    );
+    assert!(run.stdout.is_empty());
 }

@@ -146,6 +146,7 @@ fn role_options() -> LearnOptions {
         trust_policy: None,
         current: None,
         anticipate: Default::default(),
+        hints: Default::default(),
     }
 }
 

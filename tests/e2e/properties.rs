@@ -417,6 +417,7 @@ fn options() -> LearnOptions {
         // Suggested statements stay out of the policy, which is checked
         // here; included ones are labelled and tested with the flows.
         anticipate: AnticipateMode::Suggest,
+        hints: Default::default(),
     }
 }
 

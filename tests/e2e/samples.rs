@@ -76,6 +76,7 @@ fn every_denied_record_of_a_role_gets_a_finding() {
             trust_policy: None,
             current: None,
             anticipate: AnticipateMode::default(),
+            hints: Default::default(),
         };
         let denied: Vec<Record> = records
             .iter()
@@ -130,6 +131,7 @@ fn sample_findings_name_catalog_actions() {
         trust_policy: None,
         current: None,
         anticipate: AnticipateMode::default(),
+        hints: Default::default(),
     };
     let report = learn(records, Catalog::embedded().unwrap(), &options);
     let actions: Vec<&str> = report

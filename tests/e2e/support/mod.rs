@@ -160,6 +160,7 @@ pub fn scenario_report(scenario: &str, role: &str) -> Report {
         trust_policy: None,
         current: None,
         anticipate: AnticipateMode::None,
+        hints: Default::default(),
     };
     learn::learn(records, Catalog::embedded().unwrap(), &options)
 }

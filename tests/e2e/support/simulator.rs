@@ -15,7 +15,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::{json, Value};
 
-use trailgrant::anticipate::{self, AnticipateMode};
+use trailgrant::anticipate::{self, AnticipateMode, DeployHints};
 use trailgrant::catalog::Catalog;
 use trailgrant::learn::{learn, LearnOptions, Report, Window};
 use trailgrant::policy::parse::{NamedPolicy, PolicyKind, PolicySet};
@@ -115,10 +115,13 @@ pub struct Convergence {
     pub policy: PolicyDocument,
 }
 
-/// Replays `scenario` from an empty policy until it succeeds.
+/// Replays `scenario` from an empty policy until it succeeds, learning with
+/// the deploy hints of the scenario's workflow when `hints` is given (as
+/// `learn --workflow FILE` does).
 pub fn converge(
     scenario: &Scenario,
     applied: Applied,
+    hints: Option<&DeployHints>,
     authorizer: &dyn Authorizer,
     catalog: &Catalog,
 ) -> Convergence {
@@ -136,7 +139,8 @@ pub fn converge(
             };
         };
         denials.push(denial);
-        let report = learn(history.clone(), catalog, &learn_options(applied, &policy));
+        let options = learn_options(applied, &policy, hints);
+        let report = learn(history.clone(), catalog, &options);
         apply(&mut policy, &report, applied);
     }
     panic!(
@@ -146,7 +150,11 @@ pub fn converge(
 }
 
 /// Returns the options of `trailgrant learn --policy CURRENT --anticipate …`.
-fn learn_options(applied: Applied, current: &PolicyDocument) -> LearnOptions {
+fn learn_options(
+    applied: Applied,
+    current: &PolicyDocument,
+    hints: Option<&DeployHints>,
+) -> LearnOptions {
     let current = PolicySet {
         policies: vec![NamedPolicy {
             name: "deploy".to_owned(),
@@ -167,6 +175,7 @@ fn learn_options(applied: Applied, current: &PolicyDocument) -> LearnOptions {
             Applied::Suggested => AnticipateMode::Suggest,
             Applied::Included => AnticipateMode::Include,
         },
+        hints: hints.cloned().unwrap_or_default(),
     }
 }
 
