@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use serde_json::Value;
 
-use crate::catalog::escape_resource_name;
+use crate::catalog::{self, escape_resource_name};
 use crate::record::Record;
 
 use super::flows::Step;
@@ -35,14 +35,17 @@ impl Binding {
     /// Starts a binding with the record's partition, region and account.
     pub fn of_record(record: &Record, origin: &str) -> Binding {
         let mut values = BTreeMap::new();
+        let partition = record
+            .partition()
+            .filter(|text| catalog::is_partition(text));
         values.insert(
             "Partition".to_owned(),
-            record.partition().unwrap_or("aws").to_owned(),
+            partition.unwrap_or("aws").to_owned(),
         );
-        if !record.region().is_empty() {
+        if catalog::is_region(record.region()) {
             values.insert("Region".to_owned(), record.region().to_owned());
         }
-        if let Some(account) = record.account() {
+        if let Some(account) = record.account().filter(|text| catalog::is_account(text)) {
             values.insert("Account".to_owned(), account.to_owned());
         }
         Binding {

@@ -28,6 +28,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 pub use arn::{escape_resource_name, ArnContext, BuiltResource};
+pub(crate) use arn::{is_account, is_partition, is_region};
 pub use model::{ActionDef, ActionResource, ResourceTypeDef, Service, ServiceReference};
 pub use resolve::{
     Downstream, EventKey, Exceptions, ForwardAccess, Resolution, ResolutionRule, ResolvedAction,
