@@ -459,6 +459,8 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
     } else if let Some(reason) = &derived.unknown {
         warnings.push(reason.clone());
         Status::UnknownAction
+    } else if !requirement::roles_of_other_accounts(&derived.requirements, record).is_empty() {
+        Status::NotFixableOnRole
     } else if denial.cause == Cause::IdentityPolicy && !denial.explicit {
         Status::Missing
     } else {

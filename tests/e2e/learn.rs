@@ -1,6 +1,8 @@
 //! `learn` on files: the motivating scenario, role filtering, windows, exit
 //! codes and determinism.
 
+use serde_json::{json, Value};
+
 use crate::support::{arg, fixture, run, run_with_stdin, ROLE};
 
 fn deploy_events() -> String {
@@ -270,4 +272,45 @@ fn text_report_names_each_denial() {
         run.stdout
     );
     assert!(run.stdout.contains("Statements to add to the role:"));
+}
+
+#[test]
+fn passrole_service_and_account_come_from_the_request() {
+    let events = arg(&fixture("passrole-targets/events.json"));
+    let json = run([
+        "learn", "--events", &events, "--role", ROLE, "--output", "json",
+    ])
+    .json();
+    let findings = json["findings"].as_array().unwrap();
+    let passed_to = |index: usize| {
+        findings[index]["requirements"][0]["conditions"]["StringEquals"]["iam:PassedToService"]
+            .clone()
+    };
+    assert_eq!(passed_to(0), json!(["ecs.amazonaws.com"]));
+    assert_eq!(passed_to(1), json!(["ecs.amazonaws.com"]));
+    assert_eq!(passed_to(2), json!(["ecs-tasks.amazonaws.com"]));
+    assert_eq!(findings[0]["status"], "missing");
+
+    let foreign = &findings[3];
+    assert_eq!(foreign["event_name"], "RunTask");
+    assert_eq!(foreign["status"], "not-fixable-on-role");
+    assert!(
+        foreign["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("a role of another account"),
+        "{}",
+        foreign["remedy"]
+    );
+    let resources = json["policy"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|statement| match &statement["Resource"] {
+            Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        })
+        .collect::<Vec<_>>();
+    assert!(!resources.contains(&json!("arn:aws:iam::444455556666:role/shared-task")));
+    assert!(resources.contains(&json!("arn:aws:iam::111122223333:role/ecs-infrastructure")));
 }
