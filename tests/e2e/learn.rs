@@ -271,3 +271,62 @@ fn text_report_names_each_denial() {
     );
     assert!(run.stdout.contains("Statements to add to the role:"));
 }
+
+fn policy_context_report() -> serde_json::Value {
+    let run = run([
+        "learn",
+        "--events",
+        &arg(&fixture("policy-context/events.json")),
+        "--role",
+        "gha-deploy",
+        "--policy",
+        &arg(&fixture(
+            "policy-context/account-authorization-details.json",
+        )),
+        "--anticipate",
+        "none",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    run.json()
+}
+
+#[test]
+fn boundary_that_lacks_the_action_is_the_cause_when_the_role_allows_it() {
+    let json = policy_context_report();
+    let finding = &json["findings"][0];
+    assert_eq!(finding["event_name"], "SendMessage");
+    assert_eq!(finding["cause"], "permissions-boundary");
+    assert_eq!(finding["status"], "not-fixable-on-role");
+    let remedy = finding["remedy"].as_str().unwrap();
+    assert!(remedy.contains("boundary `deploy-boundary`"), "{remedy}");
+    assert!(
+        remedy.contains("`sqs:SendMessage` on `arn:aws:sqs:us-east-1:111122223333:deploy-events`"),
+        "{remedy}"
+    );
+    let statements = json["policy"]["Statement"].as_array().unwrap();
+    assert!(
+        statements.iter().all(|s| s["Action"] != "sqs:SendMessage"),
+        "{statements:#?}"
+    );
+}
+
+#[test]
+fn calls_with_another_condition_context_are_judged_apart() {
+    let json = policy_context_report();
+    let listings: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["event_name"] == "ListObjects")
+        .collect();
+    assert_eq!(listings.len(), 2, "{listings:#?}");
+    assert_eq!(listings[0]["request_context"]["s3:prefix"][0], "public/");
+    assert_eq!(listings[0]["status"], "already-allowed");
+    assert_eq!(listings[0]["occurrences"], 1);
+    // Two runs from different runner addresses are one call.
+    assert_eq!(listings[1]["request_context"]["s3:prefix"][0], "private/");
+    assert_eq!(listings[1]["status"], "missing");
+    assert_eq!(listings[1]["occurrences"], 2);
+}
