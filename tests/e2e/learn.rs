@@ -330,3 +330,34 @@ fn calls_with_another_condition_context_are_judged_apart() {
     assert_eq!(listings[1]["status"], "missing");
     assert_eq!(listings[1]["occurrences"], 2);
 }
+
+#[test]
+fn a_double_slash_parameter_pattern_is_corrected_once_for_every_parameter() {
+    let policy = arg(&fixture("ssm-double-slash-pattern/current-policy.json"));
+    let run = run([
+        "learn",
+        "--events",
+        &arg(&fixture("ssm-double-slash-pattern/events.json")),
+        "--role",
+        ROLE,
+        "--policy",
+        &policy,
+        "--anticipate",
+        "none",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    let edits = json["diff"]["edits"].as_array().unwrap();
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(edits[0]["kind"], "replace-resource");
+    assert_eq!(
+        edits[0]["from"],
+        "arn:aws:ssm:us-east-1:111122223333:parameter//app/prod/*"
+    );
+    assert_eq!(
+        edits[0]["to"],
+        "arn:aws:ssm:us-east-1:111122223333:parameter/app/prod/*"
+    );
+}
