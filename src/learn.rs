@@ -65,13 +65,14 @@ pub struct LearnOptions {
 impl LearnOptions {
     /// Returns the byte prefilter for the role: a record of the role names
     /// the role in `sessionIssuer.arn` or `requestParameters.roleArn`, so it
-    /// contains `role/NAME` (or `role/PATH/NAME`).
+    /// contains `role/NAME` (or `role/PATH/NAME`). IAM role names are unique
+    /// regardless of case, so the search ignores it, as the role match does.
     pub fn prefilter(&self) -> Prefilter {
         let needle = match &self.role {
             RoleSelector::Arn { name, path, .. } => format!("role{path}{name}"),
             RoleSelector::Name(name) => name.clone(),
         };
-        Prefilter::any_of([needle.into_bytes()])
+        Prefilter::any_of([needle.into_bytes()]).ignoring_case()
     }
 
     /// Returns true when the record belongs to the role and the window.

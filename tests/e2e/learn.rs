@@ -361,3 +361,41 @@ fn a_double_slash_parameter_pattern_is_corrected_once_for_every_parameter() {
         "arn:aws:ssm:us-east-1:111122223333:parameter/app/prod/*"
     );
 }
+
+#[test]
+fn a_role_name_in_another_case_is_the_same_role() {
+    let run = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        "GHA-Deploy",
+        "--anticipate",
+        "none",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert_eq!(run.json()["findings"].as_array().unwrap().len(), 10);
+}
+
+#[test]
+fn a_role_without_records_names_the_roles_the_input_shows_denied() {
+    let run = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        "gha-deplo",
+        "--output",
+        "text",
+    ]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        "trailgrant: no record of role `gha-deplo` in the input; it holds denied calls of \
+         arn:aws:iam::111122223333:role/gha-deploy (10), \
+         arn:aws:iam::111122223333:role/ci-nightly (1), \
+         arn:aws:iam::999988887777:role/gha-deploy (1)"
+    );
+}
