@@ -329,6 +329,27 @@ fn resolution_text_names_the_rule() {
     assert!(stderr(&bad).starts_with("trailgrant: `--request-parameters` is not JSON: "));
 }
 
+#[test]
+fn forward_access_without_a_region_shows_a_stand_in() {
+    let cache = tempfile::tempdir().unwrap();
+    let args = [
+        "catalog",
+        "--event-source",
+        "s3.amazonaws.com",
+        "--event-name",
+        "PutObject",
+        "--request-parameters",
+        r#"{"bucketName":"artifacts","key":"app.zip"}"#,
+    ];
+    let output = stdout(&trailgrant(&args, cache.path()));
+    assert!(
+        output.contains(
+            r#"forward access: kms:GenerateDataKey {"StringEquals":{"kms:ViaService":"s3.REGION.amazonaws.com"}}"#
+        ),
+        "{output}"
+    );
+}
+
 fn reference_routes(base: &str) -> Vec<(String, String)> {
     let index = json!([{"service": "ecr", "url": format!("{base}/v1/ecr/ecr.json")}]);
     let ecr = json!({
