@@ -221,8 +221,32 @@ fn apply_modifier(text: &str, modifier: &str, base: &BTreeMap<String, String>) -
                 escape_resource_name(text)
             ))
         }
+        "kmskey" => kms_key_arn(text, base),
         _ => None,
     }
+}
+
+/// The KMS key a request names by key ARN or key id, as a key ARN; `None`
+/// for an alias, which is not a key resource for the key's actions.
+fn kms_key_arn(text: &str, base: &BTreeMap<String, String>) -> Option<String> {
+    if text.starts_with("arn:") {
+        let is_key = text.split(':').nth(2) == Some("kms")
+            && text
+                .split(':')
+                .nth(5)
+                .is_some_and(|resource| resource.starts_with("key/"));
+        return is_key.then(|| escape_resource_name(text));
+    }
+    if text.is_empty() || text.starts_with("alias/") || text.contains(['/', ':']) {
+        return None;
+    }
+    let partition = base.get("Partition")?;
+    let region = base.get("Region")?;
+    let account = base.get("Account")?;
+    Some(format!(
+        "arn:{partition}:kms:{region}:{account}:key/{}",
+        escape_resource_name(text)
+    ))
 }
 
 /// Reads the placeholders of a catalog ARN template from `arn`.

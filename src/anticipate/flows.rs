@@ -136,9 +136,15 @@ pub struct ActionSpec {
     /// Conditions least privilege adds.
     #[serde(default)]
     pub conditions: Conditions,
-    /// True when only some runs need it; it is never anticipated.
+    /// True when only some runs need it; it is never anticipated unless
+    /// `needed_when` says the call needs it.
     #[serde(default)]
     pub optional: bool,
+    /// A variable whose value in the call shows that this optional action
+    /// is needed (the KMS key an upload names); the action is then
+    /// anticipated on the resource built from it.
+    #[serde(default)]
+    pub needed_when: Option<String>,
     /// Which runs need an optional action.
     #[serde(default)]
     pub note: Option<String>,

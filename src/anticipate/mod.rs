@@ -56,7 +56,7 @@ use crate::requirement::{ActionSource, Requirement, ResourceSource};
 
 use bind::Binding;
 use dependent::anticipate_dependent_actions;
-pub use flows::{Citation, Flow, FlowError, FlowSet, Step};
+pub use flows::{Citation, Conditions, Flow, FlowError, FlowSet, Step};
 pub use hints::{read_workflow, DeployHints, FlowHint, HintValue, TaskDefinition};
 use seen::{build, template_for, Built, Observation, Seen};
 pub use text::write_text;
@@ -390,27 +390,31 @@ fn anticipate_action(
         return;
     };
     let template = template_for(spec, catalog).unwrap_or("");
-    let mut resources: BTreeMap<String, String> = BTreeMap::new();
+    let mut resources: BTreeMap<String, (String, Conditions)> = BTreeMap::new();
     let mut missing: BTreeSet<String> = BTreeSet::new();
     for binding in &context.bindings {
         match build(spec, binding, catalog) {
             Built::Arn(arn) => {
-                resources
-                    .entry(arn)
-                    .or_insert_with(|| binding.origin_of(template));
+                resources.entry(arn).or_insert_with(|| {
+                    (
+                        binding.origin_of(template),
+                        fill_conditions(&spec.conditions, binding),
+                    )
+                });
             }
             Built::Missing(names) => missing.extend(names),
             Built::Unusable => {}
         }
     }
-    let fresh: Vec<(&String, &String)> = resources
+    let fresh: Vec<(&String, &(String, Conditions))> = resources
         .iter()
         .filter(|(arn, _)| !seen.is_known(&spec.action, arn))
         .collect();
     if !resources.is_empty() && fresh.is_empty() {
         return;
     }
-    if step.optional || spec.optional {
+    let shown_needed = spec.needed_when.is_some() && !fresh.is_empty();
+    if (step.optional || spec.optional) && !shown_needed {
         let note = spec.note.as_ref().or(step.note.as_ref());
         let why = note.map_or_else(|| "only some runs need it".to_owned(), Clone::clone);
         out.left_out(left_out(why));
@@ -426,7 +430,7 @@ fn anticipate_action(
         .as_ref()
         .or(step.source.as_ref())
         .unwrap_or(&flow.source);
-    for (arn, origin) in fresh {
+    for (arn, (origin, conditions)) in fresh {
         let resource = match (&spec.resource_type, &spec.resource_description) {
             (None, _) => "`*`, as the action has no resource type".to_owned(),
             (Some(_), _) if spec.all_resources => {
@@ -455,7 +459,7 @@ fn anticipate_action(
             )
         };
         out.add(Anticipated {
-            requirement: anticipated_requirement(&found, spec, arn),
+            requirement: anticipated_requirement(&found, spec, arn, conditions),
             flow: flow.name.clone(),
             step: step.label(),
             reason,
@@ -487,10 +491,32 @@ fn unseen_reason(
     )
 }
 
+/// Fills `${Name}` variables in condition values from the binding
+/// (`s3.${Region}.amazonaws.com`); a value it cannot fill stays as written.
+fn fill_conditions(conditions: &Conditions, binding: &Binding) -> Conditions {
+    conditions
+        .iter()
+        .map(|(operator, keys)| {
+            let keys = keys
+                .iter()
+                .map(|(key, values)| {
+                    let values = values
+                        .iter()
+                        .map(|value| binding.fill(value).unwrap_or_else(|_| value.clone()))
+                        .collect();
+                    (key.clone(), values)
+                })
+                .collect();
+            (operator.clone(), keys)
+        })
+        .collect()
+}
+
 fn anticipated_requirement(
     found: &ActionRef<'_>,
     spec: &flows::ActionSpec,
     arn: &str,
+    conditions: &Conditions,
 ) -> Requirement {
     let (resource_type, resource_source) = match &spec.resource_type {
         None => (None, ResourceSource::NoResourceType),
@@ -501,7 +527,7 @@ fn anticipated_requirement(
         action: found.full_name(),
         resource: arn.to_owned(),
         resource_type,
-        conditions: spec.conditions.clone(),
+        conditions: conditions.clone(),
         action_source: ActionSource::Flow,
         resource_source,
     }

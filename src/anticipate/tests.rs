@@ -444,3 +444,67 @@ fn text_report_shows_both_lists() {
          ARN needs `ClusterName`, `ServiceName`, and no call of this flow in the events names them"
     );
 }
+
+#[test]
+fn an_upload_that_names_its_kms_key_needs_generate_data_key_on_it() {
+    let key = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let upload = |time: &str, key_id: &str| {
+        call(
+            time,
+            "s3.amazonaws.com",
+            "PutObject",
+            json!({
+                "bucketName": "artifacts",
+                "key": "build.zip",
+                "x-amz-server-side-encryption": "aws:kms",
+                "x-amz-server-side-encryption-aws-kms-key-id": key_id
+            }),
+            Some(("s3:PutObject", "arn:aws:s3:::artifacts/build.zip")),
+        )
+    };
+    let report = learn_with(
+        vec![upload("2026-11-20T09:00:00Z", key)],
+        AnticipateMode::Suggest,
+    );
+    let kms: Vec<&Anticipated> = report
+        .anticipated
+        .iter()
+        .filter(|item| item.requirement.action == "kms:GenerateDataKey")
+        .collect();
+    assert_eq!(kms.len(), 1, "{:#?}", report.anticipated);
+    assert_eq!(kms[0].requirement.resource, key);
+    assert_eq!(
+        kms[0].requirement.conditions["StringEquals"]["kms:ViaService"],
+        ["s3.us-east-1.amazonaws.com"]
+    );
+
+    // A bare key id is the key of the call's account and Region.
+    let report = learn_with(
+        vec![upload(
+            "2026-11-20T09:00:00Z",
+            "1234abcd-12ab-34cd-56ef-1234567890ab",
+        )],
+        AnticipateMode::Suggest,
+    );
+    assert!(pairs(&report).contains(&("kms:GenerateDataKey".to_owned(), key.to_owned())));
+
+    // An alias is not a key resource, and an upload without a key gives none.
+    for key_id in ["alias/artifacts", ""] {
+        let report = learn_with(
+            vec![upload("2026-11-20T09:00:00Z", key_id)],
+            AnticipateMode::Suggest,
+        );
+        assert!(
+            report
+                .anticipated
+                .iter()
+                .all(|item| item.requirement.action != "kms:GenerateDataKey"),
+            "{key_id}: {:#?}",
+            report.anticipated
+        );
+        assert!(report
+            .not_anticipated
+            .iter()
+            .any(|item| item.action == "kms:GenerateDataKey"));
+    }
+}
