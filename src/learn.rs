@@ -471,10 +471,13 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
                 .to_owned(),
         );
     }
+    // Role chaining needs the assumed role's trust policy too. A web
+    // identity or SAML call is decided by the trust policy alone, which
+    // the trust finding diagnoses.
     if derived
         .requirements
         .iter()
-        .any(|r| r.action.starts_with("sts:AssumeRole"))
+        .any(|r| r.action == "sts:AssumeRole")
     {
         warnings.push(
             "the role being assumed must also trust this role in its trust policy; an identity \
