@@ -416,7 +416,7 @@ fn scan_files(plan: &LearnPlan, problems: &mut Vec<String>) -> Vec<Record> {
 fn exit_for(report: &learn::Report, problems: usize) -> Exit {
     if problems > 0 {
         Exit::PartialInput
-    } else if report.has_findings() {
+    } else if report.proposes_change() {
         Exit::Proposed
     } else {
         Exit::NoDenials

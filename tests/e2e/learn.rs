@@ -1,7 +1,7 @@
 //! `learn` on files: the motivating scenario, role filtering, windows, exit
 //! codes and determinism.
 
-use crate::support::{arg, fixture, run, run_with_stdin, ROLE};
+use crate::support::{arg, fixture, run, run_with_stdin, Run, ROLE};
 
 fn deploy_events() -> String {
     arg(&fixture("ecr-ecs-deploy/events.json"))
@@ -270,4 +270,43 @@ fn text_report_names_each_denial() {
         run.stdout
     );
     assert!(run.stdout.contains("Statements to add to the role:"));
+}
+
+/// Runs `learn` on a `fixtures/exit-codes` event file against the policy
+/// that already allows its `sqs:SendMessage`.
+fn learn_already_allowed(events: &str, format: &str) -> Run {
+    let case = fixture("exit-codes");
+    run([
+        "learn".to_owned(),
+        "--events".to_owned(),
+        arg(&case.join(events)),
+        "--role".to_owned(),
+        ROLE.to_owned(),
+        "--policy".to_owned(),
+        arg(&case.join("policy.json")),
+        "--output".to_owned(),
+        format.to_owned(),
+    ])
+}
+
+#[test]
+fn nothing_to_change_exits_zero() {
+    for format in ["json", "text", "policy", "diff", "markdown", "terraform"] {
+        let run = learn_already_allowed("granted-since.json", format);
+        assert_eq!(run.code, 0, "{format}: {}{}", run.stdout, run.stderr);
+    }
+    let output = learn_already_allowed("granted-since.json", "json").json();
+    assert_eq!(output["findings"][0]["status"], "already-allowed");
+    assert_eq!(output["policy"]["Statement"], serde_json::json!([]));
+}
+
+#[test]
+fn remedy_elsewhere_exits_one() {
+    for format in ["json", "text", "policy", "diff", "markdown"] {
+        let run = learn_already_allowed("denied-elsewhere.json", format);
+        assert_eq!(run.code, 1, "{format}: {}{}", run.stdout, run.stderr);
+    }
+    let output = learn_already_allowed("denied-elsewhere.json", "json").json();
+    assert_eq!(output["findings"][0]["status"], "already-allowed");
+    assert_eq!(output["findings"][0]["cause_inferred"], true);
 }
