@@ -310,3 +310,37 @@ fn remedy_elsewhere_exits_one() {
     assert_eq!(output["findings"][0]["status"], "already-allowed");
     assert_eq!(output["findings"][0]["cause_inferred"], true);
 }
+
+#[test]
+fn remedy_lists_every_resource() {
+    let parameter = "arn:aws:ssm:us-east-1:111122223333:parameter";
+    let two = format!(
+        "add `ssm:GetParameters` on `{parameter}/app/prod/api-key` and \
+         `{parameter}/app/prod/db-url` to the role's identity policy (statement below)"
+    );
+    let six = format!(
+        "add `ssm:GetParameters` on `{parameter}/app/build/p1`, `{parameter}/app/build/p2`, \
+         `{parameter}/app/build/p3` and 3 more to the role's identity policy (statement below)"
+    );
+    for format in ["text", "markdown"] {
+        let run = run([
+            "learn",
+            "--events",
+            &arg(&fixture("multi-resource/events.json")),
+            "--role",
+            ROLE,
+            "--anticipate",
+            "none",
+            "--output",
+            format,
+        ]);
+        assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+        // The Markdown table escapes backticks so they stay literal.
+        let (two, six) = match format {
+            "markdown" => (two.replace('`', "\\`"), six.replace('`', "\\`")),
+            _ => (two.clone(), six.clone()),
+        };
+        assert!(run.stdout.contains(&two), "{format}:\n{}", run.stdout);
+        assert!(run.stdout.contains(&six), "{format}:\n{}", run.stdout);
+    }
+}
