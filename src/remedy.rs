@@ -174,7 +174,8 @@ fn describe(finding: &Finding) -> String {
     }
 }
 
-/// Writes `a`, `` `a` and `b` `` or `` `a`, `b`, `c` and 2 more ``.
+/// Returns the resources in backticks as `a`, `a and b` or `a, b, c and 2
+/// more`, naming at most [`RESOURCES_NAMED`].
 fn list_resources(resources: &[&str]) -> String {
     let named: Vec<String> = resources
         .iter()

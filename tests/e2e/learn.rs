@@ -344,3 +344,31 @@ fn remedy_lists_every_resource() {
         assert!(run.stdout.contains(&six), "{format}:\n{}", run.stdout);
     }
 }
+
+#[test]
+fn split_limit_overrun_warns_on_stderr() {
+    let run = run([
+        "learn",
+        "--events",
+        &arg(&fixture("multi-resource/events.json")),
+        "--role",
+        ROLE,
+        "--anticipate",
+        "none",
+        "--output",
+        "policy",
+        "--policy-type",
+        "managed",
+        "--split-policies=100",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let warning = run
+        .stderr
+        .lines()
+        .find(|line| line.contains("--split-policies` limit of 100"))
+        .unwrap_or_else(|| panic!("no split limit warning:\n{}", run.stderr));
+    assert!(
+        warning.starts_with("trailgrant: warning: 8 statements cannot be cut to fit"),
+        "{warning}"
+    );
+}
