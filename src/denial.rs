@@ -331,6 +331,24 @@ fn strip_suffixes(rest: &str) -> &str {
     rest.get(..end).unwrap_or(rest).trim_end()
 }
 
+/// Finds the quote that closes a quoted resource. AWS does not escape a
+/// `"` inside the name (an S3 key may hold one), so the closing quote is the
+/// first one that the reason clause or the end of the message follows.
+fn closing_quote(quoted: &str) -> Option<usize> {
+    let ends_resource = |index: usize| {
+        let rest = quoted.get(index + 1..).unwrap_or("").trim_start();
+        rest.is_empty()
+            || rest == "."
+            || rest.starts_with("because")
+            || rest.starts_with("with an explicit")
+    };
+    quoted
+        .match_indices('"')
+        .map(|(index, _)| index)
+        .find(|index| ends_resource(*index))
+        .or_else(|| quoted.find('"'))
+}
+
 /// Reads ` on resource: RES` or ` on this resource` and returns the rest.
 fn read_resource<'a>(rest: &'a str, parsed: &mut ParsedMessage) -> &'a str {
     let rest = rest.trim_start();
@@ -343,7 +361,7 @@ fn read_resource<'a>(rest: &'a str, parsed: &mut ParsedMessage) -> &'a str {
     };
     let after = after.trim_start();
     if let Some(quoted) = after.strip_prefix('"') {
-        if let Some(close) = quoted.find('"') {
+        if let Some(close) = closing_quote(quoted) {
             parsed.resource = quoted.get(..close).map(str::to_owned);
             return quoted.get(close + 1..).unwrap_or("").trim_start();
         }
@@ -578,6 +596,20 @@ mod tests {
             parsed.resource.as_deref(),
             Some("arn:aws:ec2:us-east-1:1:instance/*")
         );
+    }
+
+    #[test]
+    fn quoted_s3_resource_may_hold_a_quote() {
+        let (parsed, _) = parse_message(
+            "User: arn:aws:sts::111122223333:assumed-role/gha-deploy/run is not authorized to \
+             perform: s3:GetObject on resource: \"arn:aws:s3:::my-bucket/a\"b\\c.txt\" because no \
+             identity-based policy allows the s3:GetObject action",
+        );
+        assert_eq!(
+            parsed.resource.as_deref(),
+            Some("arn:aws:s3:::my-bucket/a\"b\\c.txt")
+        );
+        assert_eq!(parsed.cause, Some(Cause::IdentityPolicy));
     }
 
     #[test]

@@ -295,10 +295,13 @@ fn apply_smallest_edit(
 ) -> bool {
     let wanted_conditions = proposal::to_condition_block(&requirement.conditions);
     // 1. A resource that can never match, corrected in place.
-    for miss in near
-        .iter()
-        .filter(|miss| miss.corrected.as_deref() == Some(requirement.resource.as_str()))
-    {
+    for miss in near.iter().filter(|miss| {
+        miss.action.eq_ignore_ascii_case(&requirement.action)
+            && miss
+                .corrected
+                .as_deref()
+                .is_some_and(|corrected| matches_literal(corrected, &requirement.resource))
+    }) {
         let Some(document) = documents.iter_mut().find(|d| d.policy == miss.policy) else {
             continue;
         };
@@ -307,6 +310,13 @@ fn apply_smallest_edit(
         };
         if !conditions_fit(statement, &wanted_conditions) || is_pattern_kind(miss) {
             continue;
+        }
+        let Some(corrected) = miss.corrected.as_deref() else {
+            continue;
+        };
+        if miss.dead && statement.resources().iter().any(|r| r == corrected) {
+            // An earlier requirement's edit corrected this resource already.
+            return true;
         }
         if !miss.dead {
             // Move the action out: the statement keeps its other actions on
@@ -331,7 +341,7 @@ fn apply_smallest_edit(
         if let Some(resources) = statement.resource.as_mut() {
             for value in resources.values_mut().iter_mut() {
                 if *value == miss.written {
-                    value.clone_from(&requirement.resource);
+                    *value = corrected.to_owned();
                 }
             }
         }
@@ -340,7 +350,7 @@ fn apply_smallest_edit(
             statement: miss.statement,
             sid: miss.sid.clone(),
             from: miss.written.clone(),
-            to: requirement.resource.clone(),
+            to: corrected.to_owned(),
         });
         return true;
     }
@@ -602,11 +612,13 @@ fn diagnose_resource(written: &str, requirement: &Requirement) -> Option<(String
     if written.contains(":parameter//")
         && matches_literal(&written.replacen(":parameter//", ":parameter/", 1), needed)
     {
+        // The pattern itself is corrected, so every parameter it was meant
+        // for is covered, not only the one this denial named.
         return Some((
             "`parameter//`: the SSM parameter ARN drops the name's leading `/`, so this \
              resource matches no parameter"
                 .to_owned(),
-            Some(needed.to_owned()),
+            Some(written.replacen(":parameter//", ":parameter/", 1)),
         ));
     }
     if requirement.resource_type.as_deref() == Some("bucket") && written.starts_with("arn:") {

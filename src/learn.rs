@@ -65,13 +65,14 @@ pub struct LearnOptions {
 impl LearnOptions {
     /// Returns the byte prefilter for the role: a record of the role names
     /// the role in `sessionIssuer.arn` or `requestParameters.roleArn`, so it
-    /// contains `role/NAME` (or `role/PATH/NAME`).
+    /// contains `role/NAME` (or `role/PATH/NAME`). IAM role names are unique
+    /// regardless of case, so the search ignores it, as the role match does.
     pub fn prefilter(&self) -> Prefilter {
         let needle = match &self.role {
             RoleSelector::Arn { name, path, .. } => format!("role{path}{name}"),
             RoleSelector::Name(name) => name.clone(),
         };
-        Prefilter::any_of([needle.into_bytes()])
+        Prefilter::any_of([needle.into_bytes()]).ignoring_case()
     }
 
     /// Returns true when the record belongs to the role and the window.
@@ -333,6 +334,11 @@ fn judge_findings(findings: &mut [Finding], records: &[Record], current: &Policy
             .map(|requirement| diff::judge(requirement, &finding.request_context, current))
             .collect();
         if finding.status == Status::Missing {
+            // The policies given now decide the status; the hint to pass
+            // them is spent.
+            finding
+                .warnings
+                .retain(|warning| !warning.starts_with(INFERRED_CAUSE_HINT));
             restate(finding, records, current);
         }
     }
@@ -368,6 +374,14 @@ fn restate(finding: &mut Finding, records: &[Record], current: &PolicySet) {
              narrow or remove that Deny",
             deciders(finding, RequirementState::ExplicitlyDenied)
         );
+    } else if !states.is_empty()
+        && states.iter().all(|s| *s == RequirementState::Allowed)
+        && finding
+            .requirement_status
+            .iter()
+            .any(|status| status.boundary_allows == Some(false))
+    {
+        blame_boundary(finding, current);
     } else if !states.is_empty() && states.iter().all(|s| *s == RequirementState::Allowed) {
         finding.status = Status::AlreadyAllowed;
         let allowed_by = deciders(finding, RequirementState::Allowed);
@@ -403,6 +417,31 @@ fn restate(finding: &mut Finding, records: &[Record], current: &PolicySet) {
         })
         .collect();
     finding.warnings.extend(gaps);
+}
+
+/// The role's policies allow the call but its permissions boundary does
+/// not: the boundary is the cause, whatever the message left unsaid, and no
+/// statement on the role can help.
+fn blame_boundary(finding: &mut Finding, current: &PolicySet) {
+    let allowed_by = deciders(finding, RequirementState::Allowed);
+    let boundary = current.boundary().map_or_else(
+        || "the permissions boundary".to_owned(),
+        |b| format!("`{}`", b.name),
+    );
+    let gaps: Vec<String> = finding
+        .requirement_status
+        .iter()
+        .filter(|status| status.boundary_allows == Some(false))
+        .map(|status| format!("`{}` on `{}`", status.action, status.resource))
+        .collect();
+    finding.status = Status::NotFixableOnRole;
+    finding.cause = Cause::PermissionsBoundary;
+    finding.remedy = format!(
+        "the role's policies allow this ({allowed_by}), but its permissions boundary {boundary} \
+         does not allow {}; add that to the boundary policy, or have the boundary changed by \
+         whoever owns it: an Allow on the role cannot help",
+        gaps.join(", ")
+    );
 }
 
 /// Names the statements that decided the requirements in `state`.
@@ -486,17 +525,18 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
     } else if let Some(reason) = &derived.unknown {
         warnings.push(reason.clone());
         Status::UnknownAction
+    } else if !requirement::roles_of_other_accounts(&derived.requirements, record).is_empty() {
+        Status::NotFixableOnRole
     } else if denial.cause == Cause::IdentityPolicy && !denial.explicit {
         Status::Missing
     } else {
         Status::NotFixableOnRole
     };
     if denial.cause_inferred && status == Status::Missing {
-        warnings.push(
-            "AWS did not say which policy denied the call; a missing allow in the role's \
-             identity policies is the usual cause (pass --policy to check)"
-                .to_owned(),
-        );
+        warnings.push(format!(
+            "{INFERRED_CAUSE_HINT}; a missing allow in the role's identity policies is the usual \
+             cause (pass --policy to check)"
+        ));
     }
     // Role chaining needs the assumed role's trust policy too. A web
     // identity or SAML call is decided by the trust policy alone, which
@@ -564,7 +604,13 @@ fn no_resource_type_notes(requirements: &[Requirement]) -> Vec<String> {
         .collect()
 }
 
-/// Folds a finding into an earlier identical one (a retried call).
+/// The start of the warning on a denial whose message names no policy.
+const INFERRED_CAUSE_HINT: &str = "AWS did not say which policy denied the call";
+
+/// Folds a finding into an earlier identical one (a retried call). Calls
+/// whose condition context differs (another `s3:prefix`, another
+/// `iam:PassedToService`) stay apart: a current policy may allow one and
+/// not the other.
 fn merge_or_push(findings: &mut Vec<Finding>, finding: Finding) {
     let same = findings.iter_mut().find(|earlier| {
         earlier.event_source == finding.event_source
@@ -577,6 +623,7 @@ fn merge_or_push(findings: &mut Vec<Finding>, finding: Finding) {
             && earlier.resource == finding.resource
             && earlier.account == finding.account
             && earlier.region == finding.region
+            && same_context(&earlier.request_context, &finding.request_context)
             && trust_subject(earlier) == trust_subject(&finding)
     });
     match same {
@@ -586,6 +633,20 @@ fn merge_or_push(findings: &mut Vec<Finding>, finding: Finding) {
         }
         None => findings.push(finding),
     }
+}
+
+/// Compares condition contexts without `aws:SourceIp`: hosted GitHub
+/// runners call from a different address on every run, and a retried call
+/// is still the same call.
+fn same_context(a: &BTreeMap<String, Vec<String>>, b: &BTreeMap<String, Vec<String>>) -> bool {
+    let stable = |context: &BTreeMap<String, Vec<String>>| {
+        context
+            .iter()
+            .filter(|(key, _)| key.as_str() != "aws:sourceip")
+            .map(|(key, values)| (key.clone(), values.clone()))
+            .collect::<Vec<_>>()
+    };
+    stable(a) == stable(b)
 }
 
 fn trust_subject(finding: &Finding) -> Option<&str> {

@@ -18,7 +18,20 @@ pub fn fill(finding: &mut Finding, denial: &Denial) {
         .as_deref()
         .map(|arn| format!(" (`{arn}`)"))
         .unwrap_or_default();
+    let foreign_roles =
+        crate::requirement::roles_of_other_accounts(&finding.requirements, &denial.record);
     finding.remedy = match finding.status {
+        Status::NotFixableOnRole if !foreign_roles.is_empty() => format!(
+            "`{}` passes {}, a role of another account; IAM lets a principal pass only roles of \
+             its own account to a service, so no policy change allows this. Use a role in the \
+             caller's account (create one with the same trust and permissions)",
+            finding.event_name,
+            foreign_roles
+                .iter()
+                .map(|role| format!("`{role}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Status::NoPermissionNeeded => format!(
             "`{}` needs no IAM permission, so this denial is not about the role's policies",
             finding.event_name

@@ -111,8 +111,8 @@ pub fn derive(denial: &Denial, catalog: &Catalog) -> Derived {
         };
         let canonical = action_ref.full_name();
         let resources = resources_for(denial, catalog, &canonical, &mut derived.warnings);
-        let conditions = conditions_for(&canonical, record, &mut derived);
         for (resource, resource_type, resource_source) in resources {
+            let conditions = conditions_for(&canonical, &resource, record, &mut derived);
             derived.requirements.push(Requirement {
                 action: canonical.clone(),
                 resource,
@@ -377,14 +377,104 @@ pub fn passed_to_service(event_source: &str) -> Option<&'static str> {
         .map(|(_, service)| *service)
 }
 
+/// The service principal a role is passed to, by the request parameter that
+/// names the role, for services whose calls pass roles to more than one
+/// principal. ECS passes `taskRoleArn` and `executionRoleArn` to the tasks
+/// (`ecs-tasks.amazonaws.com`). The legacy service role (`role` of
+/// `CreateService`) and the infrastructure role (`roleArn` of a managed EBS
+/// volume, Service Connect TLS or VPC Lattice, and `infrastructureRoleArn`)
+/// are trusted by `ecs.amazonaws.com` (Amazon ECS Developer Guide, "Amazon
+/// ECS infrastructure IAM role",
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/infrastructure_IAM_role.html>).
+const PASSED_TO_SERVICE_BY_PARAMETER: &[(&str, &str, &str)] = &[
+    (
+        "ecs.amazonaws.com",
+        "taskRoleArn",
+        "ecs-tasks.amazonaws.com",
+    ),
+    (
+        "ecs.amazonaws.com",
+        "executionRoleArn",
+        "ecs-tasks.amazonaws.com",
+    ),
+    ("ecs.amazonaws.com", "role", "ecs.amazonaws.com"),
+    ("ecs.amazonaws.com", "roleArn", "ecs.amazonaws.com"),
+    (
+        "ecs.amazonaws.com",
+        "infrastructureRoleArn",
+        "ecs.amazonaws.com",
+    ),
+];
+
+/// Returns the service principal the role `role_arn` is passed to by
+/// `record`: decided by the request parameter that names the role where the
+/// service passes roles to several principals, else by the event source.
+pub fn passed_to_service_of(record: &Record, role_arn: &str) -> Option<&'static str> {
+    let by_parameter = record.request_parameters.as_ref().and_then(|parameters| {
+        let key = parameter_naming_role(parameters, role_arn)?;
+        PASSED_TO_SERVICE_BY_PARAMETER
+            .iter()
+            .find(|(source, parameter, _)| *source == record.source() && *parameter == key)
+            .map(|(_, _, service)| *service)
+    });
+    by_parameter.or_else(|| passed_to_service(record.source()))
+}
+
+/// Returns the key of the first request parameter whose value is the role,
+/// as an ARN or, as ECS accepts for `role`, a bare name.
+fn parameter_naming_role<'v>(value: &'v serde_json::Value, role_arn: &str) -> Option<&'v str> {
+    let name = role_arn.rsplit('/').next().unwrap_or(role_arn);
+    match value {
+        serde_json::Value::Object(map) => map.iter().find_map(|(key, child)| match child {
+            serde_json::Value::String(text) if text == role_arn || text == name => {
+                Some(key.as_str())
+            }
+            other => parameter_naming_role(other, role_arn),
+        }),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .find_map(|item| parameter_naming_role(item, role_arn)),
+        _ => None,
+    }
+}
+
+/// Returns the roles of `iam:PassRole` requirements that belong to another
+/// account than the caller's. IAM lets a principal pass
+/// only a role of its own account to a service (IAM User Guide, "Grant a
+/// user permissions to pass a role to an AWS service",
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html>),
+/// so no Allow on the role can fix such a denial.
+pub fn roles_of_other_accounts<'r>(
+    requirements: &'r [Requirement],
+    record: &Record,
+) -> Vec<&'r str> {
+    let caller_account = record.user_identity.account_id.as_deref();
+    let Some(account) = caller_account.or(record.account()) else {
+        return Vec::new();
+    };
+    requirements
+        .iter()
+        .filter(|requirement| requirement.action == "iam:PassRole")
+        .filter(|requirement| {
+            requirement
+                .resource
+                .split(':')
+                .nth(4)
+                .is_some_and(|owner| !owner.is_empty() && owner != account)
+        })
+        .map(|requirement| requirement.resource.as_str())
+        .collect()
+}
+
 fn conditions_for(
     action: &str,
+    resource: &str,
     record: &Record,
     derived: &mut Derived,
 ) -> BTreeMap<String, BTreeMap<String, Vec<String>>> {
     let mut conditions = BTreeMap::new();
     if action == "iam:PassRole" {
-        match passed_to_service(record.source()) {
+        match passed_to_service_of(record, resource) {
             Some(service) => {
                 derived
                     .context
@@ -537,6 +627,78 @@ mod tests {
             template,
             "arn:aws:ecs:us-east-1:1:task/c/s"
         ));
+    }
+
+    fn ecs_record(name: &str, parameters: serde_json::Value) -> Record {
+        serde_json::from_value(serde_json::json!({
+            "eventSource": "ecs.amazonaws.com",
+            "eventName": name,
+            "recipientAccountId": "111122223333",
+            "requestParameters": parameters,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn passed_to_service_follows_the_parameter() {
+        let role = |name: &str| format!("arn:aws:iam::111122223333:role/{name}");
+        let volume = ecs_record(
+            "CreateService",
+            serde_json::json!({"volumeConfigurations": [
+                {"managedEBSVolume": {"roleArn": role("infra")}}
+            ]}),
+        );
+        assert_eq!(
+            passed_to_service_of(&volume, &role("infra")),
+            Some("ecs.amazonaws.com")
+        );
+        let legacy = ecs_record(
+            "CreateService",
+            serde_json::json!({"role": "ecsServiceRole"}),
+        );
+        assert_eq!(
+            passed_to_service_of(&legacy, &role("ecsServiceRole")),
+            Some("ecs.amazonaws.com")
+        );
+        let task = ecs_record(
+            "RunTask",
+            serde_json::json!({"overrides": {"taskRoleArn": role("app"),
+                "executionRoleArn": role("exec")}}),
+        );
+        assert_eq!(
+            passed_to_service_of(&task, &role("app")),
+            Some("ecs-tasks.amazonaws.com")
+        );
+        assert_eq!(
+            passed_to_service_of(&task, &role("exec")),
+            Some("ecs-tasks.amazonaws.com")
+        );
+        // A role the request does not name falls back to the event source.
+        assert_eq!(
+            passed_to_service_of(&task, &role("other")),
+            Some("ecs-tasks.amazonaws.com")
+        );
+    }
+
+    #[test]
+    fn roles_of_other_accounts_are_found() {
+        let record = ecs_record("RunTask", serde_json::json!({}));
+        let passes = |resource: &str| Requirement {
+            action: "iam:PassRole".to_owned(),
+            resource: resource.to_owned(),
+            resource_type: Some("role".to_owned()),
+            conditions: BTreeMap::new(),
+            action_source: ActionSource::ErrorMessage,
+            resource_source: ResourceSource::ErrorMessage,
+        };
+        let requirements = [
+            passes("arn:aws:iam::111122223333:role/own"),
+            passes("arn:aws:iam::999988887777:role/other"),
+        ];
+        assert_eq!(
+            roles_of_other_accounts(&requirements, &record),
+            ["arn:aws:iam::999988887777:role/other"]
+        );
     }
 
     #[test]

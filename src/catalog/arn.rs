@@ -588,6 +588,7 @@ fn lookup_var(
     if let Some(base) = var.strip_suffix("WithPath") {
         keys.push(lower_camel(base));
     }
+    keys.extend(list_and_number_keys(var));
     for key in keys {
         let values = event.strings(&key);
         if values.is_empty() {
@@ -638,6 +639,26 @@ fn decompose(
                 .collect();
             Some((value, context))
         })
+}
+
+/// Returns further parameter names that can hold a placeholder's values: a
+/// list named in the plural (`services` for `${ServiceName}`, `tasks` for
+/// `${TaskId}`), whose every element is one resource, and the number
+/// parameter of a version (`versionNumber` for Lambda's `${LayerVersion}`).
+fn list_and_number_keys(var: &str) -> Vec<String> {
+    let mut keys = vec![format!("{}s[]", lower_camel(var))];
+    let base = var
+        .strip_suffix("Id")
+        .or_else(|| var.strip_suffix("Name"))
+        .filter(|base| !base.is_empty());
+    if let Some(base) = base {
+        keys.push(lower_camel(base));
+        keys.push(format!("{}s[]", lower_camel(base)));
+    }
+    if var.ends_with("Version") {
+        keys.push("versionNumber".to_owned());
+    }
+    keys
 }
 
 fn lower_camel(var: &str) -> String {
@@ -955,6 +976,47 @@ mod tests {
         assert_eq!(
             built[0].note.as_deref(),
             Some("the request names no cluster, so ECS used the `default` cluster")
+        );
+    }
+
+    #[test]
+    fn list_parameters_give_one_resource_per_element() {
+        let services = record(
+            "ecs.amazonaws.com",
+            "DescribeServices",
+            json!({"cluster": "prod", "services": ["web", "api"]}),
+        );
+        assert_eq!(
+            arns("ecs:DescribeServices", &services),
+            [
+                format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:service/prod/web"),
+                format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:service/prod/api"),
+            ]
+        );
+        let tasks = record(
+            "ecs.amazonaws.com",
+            "DescribeTasks",
+            json!({"cluster": "prod", "tasks": ["9f1e", "0b2c"]}),
+        );
+        assert_eq!(
+            arns("ecs:DescribeTasks", &tasks),
+            [
+                format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:task/prod/9f1e"),
+                format!("arn:aws:ecs:eu-west-1:{ACCOUNT}:task/prod/0b2c"),
+            ]
+        );
+    }
+
+    #[test]
+    fn version_numbers_fill_version_placeholders() {
+        let layer = record(
+            "lambda.amazonaws.com",
+            "GetLayerVersion20181031",
+            json!({"layerName": "shared-deps", "versionNumber": 3}),
+        );
+        assert_eq!(
+            exact("lambda:GetLayerVersion", &layer),
+            format!("arn:aws:lambda:eu-west-1:{ACCOUNT}:layer:shared-deps:3")
         );
     }
 

@@ -281,7 +281,7 @@ pub struct When {
     pub param: String,
     /// The test.
     pub op: WhenOp,
-    /// The operand of `Equals`, `NotEquals` and `IContains`.
+    /// The operand of `Equals`, `NotEquals`, `IContains` and `NotIContains`.
     #[serde(default)]
     pub value: Option<String>,
 }
@@ -300,6 +300,8 @@ pub enum WhenOp {
     /// Some value contains the operand, ignoring case and collapsing runs of
     /// white space.
     IContains,
+    /// No value contains the operand, compared as for `IContains`.
+    NotIContains,
 }
 
 /// A call during which the service calls another service with the caller's
@@ -457,7 +459,7 @@ impl Exceptions {
 impl When {
     /// Returns true when the condition holds for `params`. Absent
     /// parameters make `Exists`, `Equals` and `IContains` false and
-    /// `NotExists` and `NotEquals` true.
+    /// `NotExists`, `NotEquals` and `NotIContains` true.
     pub fn holds(&self, params: Option<&Value>) -> bool {
         let values = params
             .map(|params| lookup(params, &self.param))
@@ -469,13 +471,8 @@ impl When {
             WhenOp::NotExists => values.is_empty(),
             WhenOp::Equals => values.iter().any(equals),
             WhenOp::NotEquals => !values.iter().any(equals),
-            WhenOp::IContains => {
-                let needle = collapse_space(operand);
-                values
-                    .iter()
-                    .filter_map(|value| value.as_str())
-                    .any(|text| collapse_space(text).contains(needle.as_str()))
-            }
+            WhenOp::IContains => contains_ignoring_case(&values, operand),
+            WhenOp::NotIContains => !contains_ignoring_case(&values, operand),
         }
     }
 
@@ -489,8 +486,24 @@ impl When {
             WhenOp::Equals => format!("{param} is `{value}`"),
             WhenOp::NotEquals => format!("{param} is not `{value}`"),
             WhenOp::IContains => format!("{param} contains `{}`", value.trim()),
+            WhenOp::NotIContains => {
+                format!("{param} does not contain `{}`", value.trim())
+            }
         }
     }
+}
+
+fn contains_ignoring_case(values: &[&Value], operand: &str) -> bool {
+    let mut needle = collapse_space(operand);
+    // The padding `collapse_space` adds lets a verb end the text; an operand
+    // that does not end in white space must match without it.
+    if !operand.ends_with(char::is_whitespace) {
+        needle.pop();
+    }
+    values
+        .iter()
+        .filter_map(|value| value.as_str())
+        .any(|text| collapse_space(text).contains(needle.as_str()))
 }
 
 /// Lower-cases and collapses runs of white space into one space, so that
@@ -871,6 +884,108 @@ mod tests {
     }
 
     #[test]
+    fn object_calls_with_a_version_id_need_the_version_action() {
+        let cases = [
+            ("GetObject", "s3:GetObject", "s3:GetObjectVersion"),
+            ("DeleteObject", "s3:DeleteObject", "s3:DeleteObjectVersion"),
+            ("GetObjectAcl", "s3:GetObjectAcl", "s3:GetObjectVersionAcl"),
+            ("PutObjectAcl", "s3:PutObjectAcl", "s3:PutObjectVersionAcl"),
+            (
+                "GetObjectTagging",
+                "s3:GetObjectTagging",
+                "s3:GetObjectVersionTagging",
+            ),
+            (
+                "PutObjectTagging",
+                "s3:PutObjectTagging",
+                "s3:PutObjectVersionTagging",
+            ),
+            (
+                "DeleteObjectTagging",
+                "s3:DeleteObjectTagging",
+                "s3:DeleteObjectVersionTagging",
+            ),
+            (
+                "GetObjectAttributes",
+                "s3:GetObjectAttributes",
+                "s3:GetObjectVersionAttributes",
+            ),
+        ];
+        for (name, current, version) in cases {
+            let plain = resolve("s3.amazonaws.com", name, Some(json!({"key": "k"})));
+            assert_eq!(actions(&plain).0, [current], "{name} without versionId");
+            let versioned = json!({"key": "k", "versionId": "v1"});
+            let versioned = resolve("s3.amazonaws.com", name, Some(versioned));
+            assert_eq!(actions(&versioned).0, [version], "{name} with versionId");
+        }
+    }
+
+    #[test]
+    fn copy_object_needs_only_what_the_request_uses() {
+        let plain = json!({"bucketName": "dst", "key": "k", "x-amz-copy-source": "src/a.txt"});
+        let resolution = resolve("s3.amazonaws.com", "CopyObject", Some(plain));
+        assert_eq!(actions(&resolution).0, ["s3:GetObject", "s3:PutObject"]);
+        let Resolution::Actions { may_also_need, .. } = &resolution else {
+            panic!("{resolution:?}")
+        };
+        let extras: Vec<&str> = may_also_need.iter().map(|a| a.action.as_str()).collect();
+        assert_eq!(extras, ["s3:GetObjectTagging", "s3:PutObjectTagging"]);
+
+        let version = json!({"x-amz-copy-source": "src/a.txt?versionId=abc"});
+        let resolution = resolve("s3.amazonaws.com", "CopyObject", Some(version));
+        assert_eq!(
+            actions(&resolution).0,
+            ["s3:GetObjectVersion", "s3:PutObject"]
+        );
+
+        let acl = json!({"x-amz-copy-source": "src/a.txt", "x-amz-acl": "private"});
+        let resolution = resolve("s3.amazonaws.com", "CopyObject", Some(acl));
+        assert_eq!(
+            actions(&resolution).0,
+            ["s3:GetObject", "s3:PutObject", "s3:PutObjectAcl"]
+        );
+
+        let tags = json!({"x-amz-copy-source": "src/a.txt", "x-amz-tagging-directive": "REPLACE",
+            "x-amz-tagging": "a=b"});
+        let resolution = resolve("s3.amazonaws.com", "CopyObject", Some(tags));
+        assert_eq!(
+            actions(&resolution).0,
+            ["s3:GetObject", "s3:PutObject", "s3:PutObjectTagging"]
+        );
+        let Resolution::Actions { may_also_need, .. } = &resolution else {
+            panic!("{resolution:?}")
+        };
+        assert!(may_also_need.is_empty(), "{may_also_need:?}");
+    }
+
+    #[test]
+    fn put_object_adds_acl_and_tagging_only_when_sent() {
+        let plain = resolve("s3.amazonaws.com", "PutObject", Some(json!({"key": "k"})));
+        assert_eq!(actions(&plain).0, ["s3:PutObject"]);
+        for header in [
+            "x-amz-acl",
+            "x-amz-grant-read",
+            "x-amz-grant-read-acp",
+            "x-amz-grant-write-acp",
+            "x-amz-grant-full-control",
+        ] {
+            let params = json!({"key": "k", header: "value"});
+            let resolution = resolve("s3.amazonaws.com", "PutObject", Some(params));
+            assert_eq!(
+                actions(&resolution).0,
+                ["s3:PutObject", "s3:PutObjectAcl"],
+                "{header}"
+            );
+        }
+        let tagged = json!({"key": "k", "x-amz-tagging": "a=b"});
+        let resolution = resolve("s3.amazonaws.com", "PutObject", Some(tagged));
+        assert_eq!(
+            actions(&resolution).0,
+            ["s3:PutObject", "s3:PutObjectTagging"]
+        );
+    }
+
+    #[test]
     fn conditional_rows_read_nested_lists() {
         let items = json!({"transactItems": [
             {"put": {"tableName": "t"}}, {"conditionCheck": {"tableName": "t"}}
@@ -1054,7 +1169,7 @@ mod tests {
                 rule.iam_prefix
             );
         }
-        assert_eq!(checked, 1_958);
+        assert_eq!(checked, 2_000);
         assert_eq!(missing, Vec::<String>::new());
     }
 

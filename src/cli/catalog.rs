@@ -262,7 +262,11 @@ fn resolution_json(catalog: &Catalog, record: &Record, resolution: &Resolution) 
     }
     let downstream = catalog.forward_access(record.source(), record.name());
     if !downstream.is_empty() {
-        let region = record.region();
+        // Without `--region` the condition keeps a visible stand-in rather
+        // than an empty label (`s3..amazonaws.com`).
+        let region = Some(record.region())
+            .filter(|region| !region.is_empty())
+            .unwrap_or("REGION");
         let forward: Vec<Value> = downstream
             .iter()
             .map(|down| json!({"action": down.action, "condition": down.condition_for_region(region)}))

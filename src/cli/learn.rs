@@ -365,6 +365,9 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
         eprintln!("trailgrant: {}", terminal_safe(problem));
     }
     let mut report = learn::learn(records, catalog, &plan.options);
+    if report.records_of_role == 0 && !plan.inputs.is_empty() && !plan.live.lookup {
+        name_other_roles(&plan);
+    }
     // A query returns only the records the findings need, with the count of
     // all the role's records beside them.
     if let Some(count) = remote.role_records {
@@ -411,6 +414,60 @@ fn scan_files(plan: &LearnPlan, problems: &mut Vec<String>) -> Vec<Record> {
         });
     }
     collected.into_inner().unwrap_or_default()
+}
+
+/// When the files hold no record of the role, names the roles whose calls
+/// they do show denied, so a mistyped `--role` or the wrong files are
+/// plain. Only this path pays for the second scan.
+fn name_other_roles(plan: &LearnPlan) {
+    let counts = Mutex::new(std::collections::BTreeMap::<String, usize>::new());
+    source::scan_paths(
+        &plan.inputs,
+        &source::Prefilter::any_of(["errorCode"]),
+        |record, _origin| {
+            let Some(role) = record
+                .user_identity
+                .session_context
+                .session_issuer
+                .arn
+                .as_deref()
+            else {
+                return;
+            };
+            if trailgrant::denial::classify(&record).is_some()
+                && plan.options.window.contains(&record)
+            {
+                if let Ok(mut counts) = counts.lock() {
+                    *counts.entry(role.to_owned()).or_default() += 1;
+                }
+            }
+        },
+    );
+    let mut counts: Vec<(String, usize)> = counts
+        .into_inner()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    if counts.is_empty() {
+        return;
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let shown: Vec<String> = counts
+        .iter()
+        .take(5)
+        .map(|(role, count)| format!("{role} ({count})"))
+        .collect();
+    let more = counts.len().saturating_sub(shown.len());
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    eprintln!(
+        "trailgrant: no record of role `{}` in the input; it holds denied calls of {}{more}",
+        terminal_safe(plan.options.role.name()),
+        terminal_safe(&shown.join(", "))
+    );
 }
 
 fn exit_for(report: &learn::Report, problems: usize) -> Exit {

@@ -47,6 +47,7 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use aho_corasick::AhoCorasick;
 use memchr::memmem;
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
@@ -87,6 +88,9 @@ pub struct Prefilter {
     pub needles: Vec<Vec<u8>>,
     /// Byte strings that must all occur in the record.
     pub required: Vec<Vec<u8>>,
+    /// True when `needles` match regardless of ASCII case, as IAM compares
+    /// role names.
+    pub ignore_case: bool,
 }
 
 impl Prefilter {
@@ -99,7 +103,15 @@ impl Prefilter {
         Prefilter {
             needles: needles.into_iter().map(Into::into).collect(),
             required: Vec::new(),
+            ignore_case: false,
         }
+    }
+
+    /// Makes `needles` match regardless of ASCII case.
+    #[must_use]
+    pub fn ignoring_case(mut self) -> Self {
+        self.ignore_case = true;
+        self
     }
 
     /// Adds byte strings that a record must all contain as well.
@@ -123,6 +135,8 @@ impl Prefilter {
 /// A [`Prefilter`] with its searchers built.
 struct Matcher {
     any: Vec<memmem::Finder<'static>>,
+    /// The needles when they ignore case; `any` is then empty.
+    any_folded: Option<AhoCorasick>,
     all: Vec<memmem::Finder<'static>>,
 }
 
@@ -134,14 +148,30 @@ impl Matcher {
                 .map(|needle| memmem::Finder::new(needle).into_owned())
                 .collect()
         };
+        let folded = (prefilter.ignore_case && !prefilter.needles.is_empty())
+            .then(|| {
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&prefilter.needles)
+                    .ok()
+            })
+            .flatten();
         Matcher {
-            any: build(&prefilter.needles),
+            any: if folded.is_some() {
+                Vec::new()
+            } else {
+                build(&prefilter.needles)
+            },
+            any_folded: folded,
             all: build(&prefilter.required),
         }
     }
 
     fn is_match(&self, record: &[u8]) -> bool {
-        let any = self.any.is_empty() || self.any.iter().any(|f| f.find(record).is_some());
+        let any = match &self.any_folded {
+            Some(folded) => folded.is_match(record),
+            None => self.any.is_empty() || self.any.iter().any(|f| f.find(record).is_some()),
+        };
         any && self.all.iter().all(|f| f.find(record).is_some())
     }
 }

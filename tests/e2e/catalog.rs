@@ -238,6 +238,64 @@ fn golden_event_resolutions() {
 }
 
 #[test]
+fn s3_object_versions_and_copies_resolve_exactly() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = cache.path();
+    let get = resolve(
+        dir,
+        "s3.amazonaws.com",
+        "GetObject",
+        &json!({"bucketName": "b", "key": "k", "versionId": "v1"}),
+    );
+    assert_eq!(
+        actions_and_arns(&get),
+        [("s3:GetObjectVersion".into(), "arn:aws:s3:::b/k".into())]
+    );
+    let delete = resolve(
+        dir,
+        "s3.amazonaws.com",
+        "DeleteObject",
+        &json!({"bucketName": "b", "key": "k", "versionId": "v1"}),
+    );
+    assert_eq!(
+        actions_and_arns(&delete),
+        [("s3:DeleteObjectVersion".into(), "arn:aws:s3:::b/k".into())]
+    );
+
+    let copy = resolve(
+        dir,
+        "s3.amazonaws.com",
+        "CopyObject",
+        &json!({"bucketName": "dst", "key": "a/b.txt",
+            "x-amz-copy-source": "src/path/v.txt?versionId=abc123"}),
+    );
+    assert_eq!(
+        actions_and_arns(&copy),
+        [
+            (
+                "s3:GetObjectVersion".into(),
+                "arn:aws:s3:::src/path/v.txt".into()
+            ),
+            ("s3:PutObject".into(), "arn:aws:s3:::dst/a/b.txt".into()),
+        ]
+    );
+
+    let put = resolve(
+        dir,
+        "s3.amazonaws.com",
+        "PutObject",
+        &json!({"bucketName": "b", "key": "k", "x-amz-acl": "bucket-owner-full-control"}),
+    );
+    assert_eq!(
+        actions_and_arns(&put),
+        [
+            ("s3:PutObject".into(), "arn:aws:s3:::b/k".into()),
+            ("s3:PutObjectAcl".into(), "arn:aws:s3:::b/k".into()),
+        ]
+    );
+}
+
+#[test]
 fn resolution_text_names_the_rule() {
     let cache = tempfile::tempdir().unwrap();
     let args = [
@@ -269,6 +327,27 @@ fn resolution_text_names_the_rule() {
     );
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).starts_with("trailgrant: `--request-parameters` is not JSON: "));
+}
+
+#[test]
+fn forward_access_without_a_region_shows_a_stand_in() {
+    let cache = tempfile::tempdir().unwrap();
+    let args = [
+        "catalog",
+        "--event-source",
+        "s3.amazonaws.com",
+        "--event-name",
+        "PutObject",
+        "--request-parameters",
+        r#"{"bucketName":"artifacts","key":"app.zip"}"#,
+    ];
+    let output = stdout(&trailgrant(&args, cache.path()));
+    assert!(
+        output.contains(
+            r#"forward access: kms:GenerateDataKey {"StringEquals":{"kms:ViaService":"s3.REGION.amazonaws.com"}}"#
+        ),
+        "{output}"
+    );
 }
 
 fn reference_routes(base: &str) -> Vec<(String, String)> {

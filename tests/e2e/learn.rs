@@ -1,6 +1,8 @@
 //! `learn` on files: the motivating scenario, role filtering, windows, exit
 //! codes and determinism.
 
+use serde_json::{json, Value};
+
 use crate::support::{arg, fixture, run, run_with_stdin, Run, ROLE};
 
 fn deploy_events() -> String {
@@ -370,5 +372,174 @@ fn split_limit_overrun_warns_on_stderr() {
     assert!(
         warning.starts_with("trailgrant: warning: 8 statements cannot be cut to fit"),
         "{warning}"
+    );
+}
+
+#[test]
+fn passrole_service_and_account_come_from_the_request() {
+    let events = arg(&fixture("passrole-targets/events.json"));
+    let json = run([
+        "learn", "--events", &events, "--role", ROLE, "--output", "json",
+    ])
+    .json();
+    let findings = json["findings"].as_array().unwrap();
+    let passed_to = |index: usize| {
+        findings[index]["requirements"][0]["conditions"]["StringEquals"]["iam:PassedToService"]
+            .clone()
+    };
+    assert_eq!(passed_to(0), json!(["ecs.amazonaws.com"]));
+    assert_eq!(passed_to(1), json!(["ecs.amazonaws.com"]));
+    assert_eq!(passed_to(2), json!(["ecs-tasks.amazonaws.com"]));
+    assert_eq!(findings[0]["status"], "missing");
+
+    let foreign = &findings[3];
+    assert_eq!(foreign["event_name"], "RunTask");
+    assert_eq!(foreign["status"], "not-fixable-on-role");
+    assert!(
+        foreign["remedy"]
+            .as_str()
+            .unwrap()
+            .contains("a role of another account"),
+        "{}",
+        foreign["remedy"]
+    );
+    let resources = json["policy"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|statement| match &statement["Resource"] {
+            Value::Array(items) => items.clone(),
+            other => vec![other.clone()],
+        })
+        .collect::<Vec<_>>();
+    assert!(!resources.contains(&json!("arn:aws:iam::444455556666:role/shared-task")));
+    assert!(resources.contains(&json!("arn:aws:iam::111122223333:role/ecs-infrastructure")));
+}
+
+fn policy_context_report() -> serde_json::Value {
+    let run = run([
+        "learn",
+        "--events",
+        &arg(&fixture("policy-context/events.json")),
+        "--role",
+        "gha-deploy",
+        "--policy",
+        &arg(&fixture(
+            "policy-context/account-authorization-details.json",
+        )),
+        "--anticipate",
+        "none",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    run.json()
+}
+
+#[test]
+fn boundary_that_lacks_the_action_is_the_cause_when_the_role_allows_it() {
+    let json = policy_context_report();
+    let finding = &json["findings"][0];
+    assert_eq!(finding["event_name"], "SendMessage");
+    assert_eq!(finding["cause"], "permissions-boundary");
+    assert_eq!(finding["status"], "not-fixable-on-role");
+    let remedy = finding["remedy"].as_str().unwrap();
+    assert!(remedy.contains("boundary `deploy-boundary`"), "{remedy}");
+    assert!(
+        remedy.contains("`sqs:SendMessage` on `arn:aws:sqs:us-east-1:111122223333:deploy-events`"),
+        "{remedy}"
+    );
+    let statements = json["policy"]["Statement"].as_array().unwrap();
+    assert!(
+        statements.iter().all(|s| s["Action"] != "sqs:SendMessage"),
+        "{statements:#?}"
+    );
+}
+
+#[test]
+fn calls_with_another_condition_context_are_judged_apart() {
+    let json = policy_context_report();
+    let listings: Vec<&serde_json::Value> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["event_name"] == "ListObjects")
+        .collect();
+    assert_eq!(listings.len(), 2, "{listings:#?}");
+    assert_eq!(listings[0]["request_context"]["s3:prefix"][0], "public/");
+    assert_eq!(listings[0]["status"], "already-allowed");
+    assert_eq!(listings[0]["occurrences"], 1);
+    // Two runs from different runner addresses are one call.
+    assert_eq!(listings[1]["request_context"]["s3:prefix"][0], "private/");
+    assert_eq!(listings[1]["status"], "missing");
+    assert_eq!(listings[1]["occurrences"], 2);
+}
+
+#[test]
+fn a_double_slash_parameter_pattern_is_corrected_once_for_every_parameter() {
+    let policy = arg(&fixture("ssm-double-slash-pattern/current-policy.json"));
+    let run = run([
+        "learn",
+        "--events",
+        &arg(&fixture("ssm-double-slash-pattern/events.json")),
+        "--role",
+        ROLE,
+        "--policy",
+        &policy,
+        "--anticipate",
+        "none",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let json = run.json();
+    let edits = json["diff"]["edits"].as_array().unwrap();
+    assert_eq!(edits.len(), 1, "{edits:#?}");
+    assert_eq!(edits[0]["kind"], "replace-resource");
+    assert_eq!(
+        edits[0]["from"],
+        "arn:aws:ssm:us-east-1:111122223333:parameter//app/prod/*"
+    );
+    assert_eq!(
+        edits[0]["to"],
+        "arn:aws:ssm:us-east-1:111122223333:parameter/app/prod/*"
+    );
+}
+
+#[test]
+fn a_role_name_in_another_case_is_the_same_role() {
+    let run = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        "GHA-Deploy",
+        "--anticipate",
+        "none",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    assert_eq!(run.json()["findings"].as_array().unwrap().len(), 10);
+}
+
+#[test]
+fn a_role_without_records_names_the_roles_the_input_shows_denied() {
+    let run = run([
+        "learn",
+        "--events",
+        &deploy_events(),
+        "--role",
+        "gha-deplo",
+        "--output",
+        "text",
+    ]);
+    assert_eq!(run.code, 0, "stderr: {}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        "trailgrant: no record of role `gha-deplo` in the input; it holds denied calls of \
+         arn:aws:iam::111122223333:role/gha-deploy (10), \
+         arn:aws:iam::111122223333:role/ci-nightly (1), \
+         arn:aws:iam::999988887777:role/gha-deploy (1)"
     );
 }
