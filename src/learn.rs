@@ -191,9 +191,36 @@ pub struct Report {
 }
 
 impl Report {
-    /// Returns true when the report proposes a statement or a remedy.
-    pub fn has_findings(&self) -> bool {
-        !self.findings.is_empty()
+    /// Returns true when the report proposes a statement, an edit of the
+    /// current policies, a trust policy change or a remedy outside the
+    /// role. Denials that need nothing (allowed since, no permission needed,
+    /// explained by another finding) do not count.
+    pub fn proposes_change(&self) -> bool {
+        !self.policy.statements.is_empty()
+            || self
+                .diff
+                .as_ref()
+                .is_some_and(|diff| !diff.edits.is_empty())
+            || !self.trust.is_empty()
+            || self.findings.iter().any(Finding::needs_change)
+    }
+}
+
+impl Finding {
+    /// Returns true when the remedy asks for a change somewhere: a statement
+    /// on the role, another policy, or a check of what the event cannot show.
+    pub fn needs_change(&self) -> bool {
+        match self.status {
+            Status::Missing
+            | Status::Undetermined
+            | Status::NotFixableOnRole
+            | Status::UnknownAction => true,
+            // With the cause inferred, the policy that denied the call is
+            // still to be found; with it stated, the role was granted the
+            // permission after the call.
+            Status::AlreadyAllowed => self.cause_inferred,
+            Status::Explained | Status::NoPermissionNeeded => false,
+        }
     }
 }
 
@@ -511,10 +538,13 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
              cause (pass --policy to check)"
         ));
     }
+    // Role chaining needs the assumed role's trust policy too. A web
+    // identity or SAML call is decided by the trust policy alone, which
+    // the trust finding diagnoses.
     if derived
         .requirements
         .iter()
-        .any(|r| r.action.starts_with("sts:AssumeRole"))
+        .any(|r| r.action == "sts:AssumeRole")
     {
         warnings.push(
             "the role being assumed must also trust this role in its trust policy; an identity \

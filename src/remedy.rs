@@ -155,11 +155,54 @@ fn scp_remedy(what: &str, policy: &str, explicit: bool, kind: &str) -> String {
     }
 }
 
+/// Resources named per action in a remedy; the rest are counted.
+const RESOURCES_NAMED: usize = 3;
+
+/// Names what the finding needs: each action with its resources, or the
+/// action and resource of the message when no requirement was derived.
 fn describe(finding: &Finding) -> String {
+    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+    for requirement in &finding.requirements {
+        let resource = requirement.resource.as_str();
+        match groups
+            .iter_mut()
+            .find(|(action, _)| *action == requirement.action)
+        {
+            Some((_, resources)) if !resources.contains(&resource) => resources.push(resource),
+            Some(_) => {}
+            None => groups.push((requirement.action.as_str(), vec![resource])),
+        }
+    }
+    if !groups.is_empty() {
+        return groups
+            .iter()
+            .map(|(action, resources)| format!("`{action}` on {}", list_resources(resources)))
+            .collect::<Vec<_>>()
+            .join("; ");
+    }
     match (&finding.action, &finding.resource) {
         (Some(action), Some(resource)) => format!("`{action}` on `{resource}`"),
         (Some(action), None) => format!("`{action}`"),
         _ => format!("`{}` `{}`", finding.event_source, finding.event_name),
+    }
+}
+
+/// Returns the resources in backticks as `a`, `a and b` or `a, b, c and 2
+/// more`, naming at most [`RESOURCES_NAMED`].
+fn list_resources(resources: &[&str]) -> String {
+    let named: Vec<String> = resources
+        .iter()
+        .take(RESOURCES_NAMED)
+        .map(|resource| format!("`{resource}`"))
+        .collect();
+    let more = resources.len().saturating_sub(RESOURCES_NAMED);
+    if more > 0 {
+        return format!("{} and {more} more", named.join(", "));
+    }
+    match named.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, first)) => format!("{} and {last}", first.join(", ")),
+        None => String::new(),
     }
 }
 

@@ -96,26 +96,53 @@ pub fn claims(record: &Record) -> TokenClaims {
         .as_deref()
         .and_then(|arn| arn.split_once("oidc-provider/"))
         .map(|(_, issuer)| issuer.to_owned());
-    let mut audience = None;
-    let mut subject = identity.user_name.clone();
-    if let (Some(principal), Some(provider)) =
-        (identity.principal_id.as_deref(), provider.as_deref())
-    {
-        if let Some(rest) = principal
-            .strip_prefix(provider)
-            .and_then(|rest| rest.strip_prefix(':'))
-        {
-            if let Some((aud, sub)) = rest.split_once(':') {
-                audience = Some(aud.to_owned());
-                subject = subject.or_else(|| Some(sub.to_owned()));
-            }
+    let (audience, subject) = match (identity.principal_id.as_deref(), provider.as_deref()) {
+        (Some(principal), Some(provider)) => {
+            audience_and_subject(principal, provider, identity.user_name.as_deref())
         }
-    }
+        _ => (None, identity.user_name.clone()),
+    };
     TokenClaims {
         provider,
         issuer,
         audience,
         subject,
+    }
+}
+
+/// Splits a web identity `principalId`, `<provider ARN>:<aud>:<sub>`, into
+/// audience and subject. Audiences may contain colons (`core.getIDToken()`
+/// defaults to `https://github.com/OWNER`) and so may subjects, so the
+/// audience is what lies between the provider ARN and `:<userName>`.
+/// Without `userName`, a GitHub subject is taken to start at `:repo:`, and
+/// any other at the first colon after the audience.
+fn audience_and_subject(
+    principal: &str,
+    provider: &str,
+    user_name: Option<&str>,
+) -> (Option<String>, Option<String>) {
+    let subject = user_name.map(str::to_owned);
+    let Some(rest) = principal
+        .strip_prefix(provider)
+        .and_then(|rest| rest.strip_prefix(':'))
+    else {
+        return (None, subject);
+    };
+    if let Some(user_name) = user_name {
+        let audience = rest
+            .strip_suffix(user_name)
+            .and_then(|rest| rest.strip_suffix(':'));
+        return (audience.map(str::to_owned), subject);
+    }
+    if let Some((audience, repository)) = rest.split_once(":repo:") {
+        return (
+            Some(audience.to_owned()),
+            Some(format!("repo:{repository}")),
+        );
+    }
+    match rest.split_once(':') {
+        Some((audience, subject)) => (Some(audience.to_owned()), Some(subject.to_owned())),
+        None => (None, None),
     }
 }
 
@@ -145,6 +172,9 @@ pub struct TrustFinding {
     pub github: Option<GithubSubject>,
     /// Conditions checked, per trust statement that names the provider.
     pub checks: Vec<Vec<ConditionCheck>>,
+    /// The claims whose conditions failed in the statement the diagnosis
+    /// is about: `aud`, `sub`, or both.
+    pub failed_claims: Vec<String>,
     /// Whether the caller looks like one to admit.
     pub verdict: Verdict,
     /// What happened and what to do, in sentences.
@@ -162,7 +192,8 @@ pub struct TrustFinding {
 #[serde(rename_all = "kebab-case")]
 pub enum Verdict {
     /// The token comes from a repository the trust policy already trusts;
-    /// only its context (branch, environment …) differs.
+    /// only its context (branch, environment …), its audience or the letter
+    /// case of its repository differs.
     Admit,
     /// The token comes from a repository or organization the trust policy
     /// does not trust; do not admit it unless that was meant.
@@ -212,6 +243,7 @@ fn diagnose_one(
         claims,
         github,
         checks: Vec::new(),
+        failed_claims: Vec::new(),
         verdict: Verdict::Unknown,
         explanation: String::new(),
         proposed_statement: None,
@@ -348,31 +380,109 @@ fn like(pattern: &str, value: &str) -> bool {
 }
 
 fn decide(finding: &mut TrustFinding, candidates: &[(usize, &Statement)], subject: &str) {
-    let failed: Vec<&ConditionCheck> = finding
+    let context = context_words(finding);
+    let best = best_candidate(&finding.checks);
+    let failed: Vec<ConditionCheck> = finding
         .checks
-        .iter()
+        .get(best)
+        .into_iter()
         .flatten()
         .filter(|check| check.met == Some(false))
+        .cloned()
         .collect();
-    let context = context_words(finding);
-    let trusted_repos = trusted_repositories(&finding.checks);
-    let token_repo = finding.github.as_ref().and_then(|g| g.repository.clone());
-    let token_owner = finding.github.as_ref().and_then(|g| g.owner.clone());
-    let same_repo = token_repo
-        .as_ref()
-        .is_some_and(|repo| trusted_repos.iter().any(|(r, _)| r == repo));
-    let same_owner = token_owner
-        .as_ref()
-        .is_some_and(|owner| trusted_repos.iter().any(|(_, o)| o == owner));
-    if failed.is_empty() {
+    let Some(&(index, statement)) = candidates.get(best).filter(|_| !failed.is_empty()) else {
         finding.explanation = format!(
             "every `sub`/`aud` condition the trust policy checks admits subject `{subject}`{context}; \
              the refusal comes from a condition on a claim CloudTrail does not show, or from the \
              OIDC provider's configuration (thumbprint, client id list)"
         );
         return;
+    };
+    finding.failed_claims = failed_claims(&failed);
+    let failing = describe_failures(&failed);
+    if let Some(check) = failed.iter().find(|check| is_negated(&check.operator)) {
+        finding.verdict = Verdict::DoNotAdmit;
+        finding.explanation = format!(
+            "the trust policy refused subject `{subject}`{context}: {failing}. Statement {index} \
+             excludes such tokens with `{}`; do not admit it unless that exclusion is wrong",
+            check.operator
+        );
+        return;
     }
-    let failing: Vec<String> = failed
+    let sub_failed = finding.failed_claims.iter().any(|claim| claim == "sub");
+    let repository = if sub_failed {
+        repository_match(finding)
+    } else {
+        RepositoryMatch::Unknown
+    };
+    if let RepositoryMatch::SameOwner | RepositoryMatch::OtherOwner = repository {
+        reject_repository(finding, &repository, &failing, subject);
+        return;
+    }
+    finding.verdict = Verdict::Admit;
+    let mut sentences = Vec::new();
+    if sub_failed {
+        sentences.push(format!(
+            "the trust policy refused subject `{subject}`{context}: {failing}"
+        ));
+        let recase = match &repository {
+            RepositoryMatch::CaseOnly { token, trusted } => {
+                sentences.push(case_sentence(token, trusted));
+                Some(token.as_str())
+            }
+            _ => None,
+        };
+        let edit = edit_subject(statement, &finding.claims, subject, recase);
+        if edit.adds_subject {
+            sentences.push(subject_sentence(finding));
+        }
+        finding.proposed_statement = Some(edit.statement);
+        finding.statement_index = Some(index);
+    } else {
+        sentences.push(format!(
+            "the trust policy refused the token for subject `{subject}`{context} because of its \
+             audience: {failing}. The subject passes, so it needs no change"
+        ));
+    }
+    if let Some(check) = failed.iter().find(|check| claim_of(check) == Some("aud")) {
+        sentences.push(audience_advice(check, index, sub_failed));
+    }
+    finding.explanation = sentences.join(". ");
+}
+
+/// Returns the index of the candidate statement with the fewest failing
+/// conditions, the one a diagnosis and an edit are about.
+fn best_candidate(checks: &[Vec<ConditionCheck>]) -> usize {
+    checks
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, checks)| checks.iter().filter(|c| c.met == Some(false)).count())
+        .map_or(0, |(index, _)| index)
+}
+
+/// Returns `aud` or `sub` for a check on one of the OIDC claims.
+fn claim_of(check: &ConditionCheck) -> Option<&'static str> {
+    let (_, claim) = check.key.rsplit_once(':')?;
+    match claim {
+        "aud" => Some("aud"),
+        "sub" => Some("sub"),
+        _ => None,
+    }
+}
+
+fn failed_claims(failed: &[ConditionCheck]) -> Vec<String> {
+    let mut claims: Vec<String> = failed
+        .iter()
+        .filter_map(claim_of)
+        .map(str::to_owned)
+        .collect();
+    claims.sort();
+    claims.dedup();
+    claims
+}
+
+fn describe_failures(failed: &[ConditionCheck]) -> String {
+    failed
         .iter()
         .map(|check| {
             format!(
@@ -388,49 +498,154 @@ fn decide(finding: &mut TrustFinding, candidates: &[(usize, &Statement)], subjec
                 check.actual.as_deref().unwrap_or("")
             )
         })
-        .collect();
-    let failing = failing.join("; ");
-    if !same_repo && !trusted_repos.is_empty() {
-        finding.verdict = Verdict::DoNotAdmit;
-        let whose = if same_owner {
-            "another repository of the same organization"
-        } else {
-            "a repository of another organization"
-        };
-        finding.explanation =
-            format!(
-            "the token comes from `{}`, {whose} than the trust policy trusts ({}): {failing}. Do \
-             not admit it unless that repository is meant to deploy with this role",
-            token_repo.as_deref().unwrap_or(subject),
-            trusted_repos.iter().map(|(r, _)| format!("`{r}`")).collect::<Vec<_>>().join(", ")
-        );
-        return;
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn is_negated(operator: &str) -> bool {
+    operator.contains("Not")
+}
+
+/// The relation of the token's repository to the repositories the `sub`
+/// conditions name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RepositoryMatch {
+    /// A `sub` value names it (its context may still differ).
+    Trusted,
+    /// A `sub` value names it in other letter case.
+    CaseOnly {
+        /// The repository as the token spells it.
+        token: String,
+        /// The repository as the trust policy spells it.
+        trusted: String,
+    },
+    /// Another repository of a trusted owner.
+    SameOwner,
+    /// A repository of an owner the trust policy does not name.
+    OtherOwner,
+    /// No GitHub subject, or no repository in the `sub` conditions.
+    Unknown,
+}
+
+/// Compares the token's repository with those of the `sub` conditions.
+/// GitHub owner and repository names are case-insensitive, and the `sub`
+/// claim carries their current casing, while `StringEquals` and
+/// `StringLike` compare case-sensitively: a difference in case alone is a
+/// mistake in the trust policy, not another repository.
+fn repository_match(finding: &TrustFinding) -> RepositoryMatch {
+    let trusted = trusted_repositories(&finding.checks);
+    let Some(token) = finding.github.as_ref().and_then(|g| g.repository.clone()) else {
+        return RepositoryMatch::Unknown;
+    };
+    if trusted.is_empty() {
+        return RepositoryMatch::Unknown;
     }
-    finding.verdict = Verdict::Admit;
+    if trusted.iter().any(|(repo, _)| like(repo, &token)) {
+        return RepositoryMatch::Trusted;
+    }
+    let folded = token.to_lowercase();
+    if let Some((repo, _)) = trusted
+        .iter()
+        .find(|(repo, _)| like(&repo.to_lowercase(), &folded))
+    {
+        return RepositoryMatch::CaseOnly {
+            token,
+            trusted: repo.clone(),
+        };
+    }
+    let owner = token.split('/').next().unwrap_or_default().to_lowercase();
+    if trusted
+        .iter()
+        .any(|(_, trusted_owner)| like(&trusted_owner.to_lowercase(), &owner))
+    {
+        RepositoryMatch::SameOwner
+    } else {
+        RepositoryMatch::OtherOwner
+    }
+}
+
+fn reject_repository(
+    finding: &mut TrustFinding,
+    repository: &RepositoryMatch,
+    failing: &str,
+    subject: &str,
+) {
+    finding.verdict = Verdict::DoNotAdmit;
+    let whose = if *repository == RepositoryMatch::SameOwner {
+        "another repository of the same organization"
+    } else {
+        "a repository of another organization"
+    };
+    let trusted = trusted_repositories(&finding.checks)
+        .iter()
+        .map(|(repo, _)| format!("`{repo}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let token_repo = finding
+        .github
+        .as_ref()
+        .and_then(|g| g.repository.as_deref());
+    finding.explanation = format!(
+        "the token comes from `{}`, {whose} than the trust policy trusts ({trusted}): {failing}. \
+         Do not admit it unless that repository is meant to deploy with this role",
+        token_repo.unwrap_or(subject),
+    );
+}
+
+fn case_sentence(token: &str, trusted: &str) -> String {
+    format!(
+        "The token's repository `{token}` differs from `{trusted}` in the trust policy only in \
+         letter case: GitHub owner and repository names are case-insensitive and the `sub` claim \
+         carries their current casing, but `StringEquals` and `StringLike` compare \
+         case-sensitively, so the statement below writes the repository as the token does"
+    )
+}
+
+fn subject_sentence(finding: &TrustFinding) -> String {
     let explain_github = match &finding.github {
         Some(github) if github.environment.is_some() => format!(
-            " A job that declares `environment: {}` gets the subject \
-             `repo:ORG/REPO:environment:NAME` instead of `repo:ORG/REPO:ref:refs/heads/BRANCH`.",
+            "A job that declares `environment: {}` gets the subject \
+             `repo:ORG/REPO:environment:NAME` instead of `repo:ORG/REPO:ref:refs/heads/BRANCH`. ",
             github.environment.as_deref().unwrap_or("")
         ),
         Some(github) if github.pull_request => {
-            " Pull request workflows get the subject `repo:ORG/REPO:pull_request`.".to_owned()
+            "Pull request workflows get the subject `repo:ORG/REPO:pull_request`. ".to_owned()
         }
         _ => String::new(),
     };
-    finding.explanation = format!(
-        "the trust policy refused subject `{subject}`{context}: {failing}.{explain_github} The \
-         narrowest change adds exactly this subject to the failing `sub` condition (statement \
-         below)"
-    );
-    propose_edit(finding, candidates, subject);
+    format!(
+        "{explain_github}The narrowest change adds exactly this subject to the failing `sub` \
+         condition (statement below)"
+    )
+}
+
+/// Returns the advice that makes the audience pass: the workflow's input
+/// first, because `sts.amazonaws.com` is the audience AWS documents for
+/// GitHub tokens, then the trust policy's `aud` condition.
+fn audience_advice(check: &ConditionCheck, index: usize, with_subject_edit: bool) -> String {
+    let expected = check
+        .expected
+        .first()
+        .map_or("sts.amazonaws.com", String::as_str);
+    let actual = check.actual.as_deref().unwrap_or("");
+    let lead = if with_subject_edit {
+        "The audience must change too: set"
+    } else {
+        "Set"
+    };
+    format!(
+        "{lead} `audience: {expected}` on the aws-actions/configure-aws-credentials step (the \
+         input defaults to `sts.amazonaws.com`), or, if tokens for `{actual}` are meant to assume \
+         this role, add `{actual}` to that `aud` condition of trust statement {index} and to the \
+         OIDC provider's client ID list"
+    )
 }
 
 /// Repositories (with their owner) named by the `sub` conditions.
 fn trusted_repositories(checks: &[Vec<ConditionCheck>]) -> Vec<(String, String)> {
     let mut repos = Vec::new();
     for check in checks.iter().flatten() {
-        if !check.key.ends_with(":sub") {
+        if claim_of(check) != Some("sub") || is_negated(&check.operator) {
             continue;
         }
         for value in &check.expected {
@@ -443,48 +658,298 @@ fn trusted_repositories(checks: &[Vec<ConditionCheck>]) -> Vec<(String, String)>
     repos
 }
 
-fn propose_edit(finding: &mut TrustFinding, candidates: &[(usize, &Statement)], subject: &str) {
-    let Some((index, statement)) = candidates.first() else {
-        return;
-    };
-    let mut edited = (*statement).clone();
-    let issuer = finding
-        .claims
-        .issuer
-        .clone()
-        .unwrap_or_else(|| GITHUB_ISSUER.to_owned());
+/// A trust statement edited to admit one subject.
+struct SubjectEdit {
+    statement: Statement,
+    /// True when the subject itself was added to a `sub` condition, not
+    /// only the casing of its repository corrected.
+    adds_subject: bool,
+}
+
+/// Edits every `sub` condition of `statement` that refuses `subject`: the
+/// repository is first written in the token's casing when `recase` gives
+/// it, then the subject is added where the condition still refuses it.
+/// Every positive `sub` condition gets the edit, because all conditions of
+/// a statement must hold.
+fn edit_subject(
+    statement: &Statement,
+    claims: &TokenClaims,
+    subject: &str,
+    recase: Option<&str>,
+) -> SubjectEdit {
+    let mut edited = statement.clone();
+    let issuer = claims.issuer.as_deref().unwrap_or(GITHUB_ISSUER);
     let sub_key = format!("{issuer}:sub");
-    let conditions = edited.condition.get_or_insert_with(Default::default);
-    let mut added = false;
-    for (operator, keys) in conditions.iter_mut() {
-        if !operator.starts_with("String") || operator.contains("Not") {
+    let mut adds_subject = false;
+    for (operator, keys) in edited.condition.iter_mut().flatten() {
+        if !operator.starts_with("String") || is_negated(operator) {
             continue;
         }
         for (key, values) in keys.iter_mut() {
-            if key.eq_ignore_ascii_case(&sub_key) && !values.values().iter().any(|v| v == subject) {
-                let list = values.values_mut();
+            if !key.eq_ignore_ascii_case(&sub_key) {
+                continue;
+            }
+            let mut list: Vec<String> = values
+                .values()
+                .iter()
+                .map(|value| match recase {
+                    Some(token) => recase_repository(value, token),
+                    None => value.clone(),
+                })
+                .collect();
+            if operator_met(operator, &list, subject) != Some(true) {
                 list.push(subject.to_owned());
-                *values = ValueList::from(list.clone());
-                added = true;
+                adds_subject = true;
+            }
+            if list != values.values() {
+                *values = ValueList::from(list);
             }
         }
-        if added {
-            break;
-        }
     }
-    if !added {
-        conditions
-            .entry("StringEquals".to_owned())
-            .or_default()
-            .insert(sub_key, ValueList::from(subject));
+    SubjectEdit {
+        statement: edited,
+        adds_subject,
     }
-    finding.proposed_statement = Some(edited);
-    finding.statement_index = Some(*index);
+}
+
+/// Rewrites the owner and repository name of a `repo:OWNER/NAME…` value in
+/// the casing of `token` (`OWNER/NAME`) where they differ only in case.
+fn recase_repository(value: &str, token: &str) -> String {
+    let Some(rest) = value.strip_prefix("repo:") else {
+        return value.to_owned();
+    };
+    let (repository, tail) = match rest.split_once(':') {
+        Some((repository, tail)) => (repository, Some(tail)),
+        None => (rest, None),
+    };
+    let recased: Vec<&str> = repository
+        .split('/')
+        .zip(token.split('/').chain(std::iter::repeat("")))
+        .map(|(part, token_part)| {
+            if part.eq_ignore_ascii_case(token_part) {
+                token_part
+            } else {
+                part
+            }
+        })
+        .collect();
+    match tail {
+        Some(tail) => format!("repo:{}:{tail}", recased.join("/")),
+        None => format!("repo:{}", recased.join("/")),
+    }
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    const PROVIDER: &str =
+        "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
+    const AUD_KEY: &str = "token.actions.githubusercontent.com:aud";
+    const SUB_KEY: &str = "token.actions.githubusercontent.com:sub";
+
+    /// Builds a refused `AssumeRoleWithWebIdentity` record, shaped as
+    /// CloudTrail writes it: the subject in `userName` and `principalId` ending in
+    /// `:<aud>:<sub>`.
+    fn refused(audience: &str, subject: &str, user_name: bool) -> Record {
+        let mut identity = json!({
+            "type": "WebIdentityUser",
+            "principalId": format!("{PROVIDER}:{audience}:{subject}"),
+            "identityProvider": PROVIDER,
+        });
+        if user_name {
+            identity["userName"] = json!(subject);
+        }
+        Record::from_value(json!({
+            "eventID": "e1",
+            "eventTime": "2026-11-20T09:00:00Z",
+            "eventSource": "sts.amazonaws.com",
+            "eventName": "AssumeRoleWithWebIdentity",
+            "errorCode": "AccessDenied",
+            "errorMessage": "An unknown error occurred",
+            "userIdentity": identity,
+            "requestParameters": {"roleArn": "arn:aws:iam::111122223333:role/gha-deploy"},
+        }))
+        .unwrap()
+    }
+
+    /// Builds the trust policy of GitHub's OIDC guide: `aud` pinned with
+    /// `StringEquals`, `sub` with `sub_operator`.
+    fn trust_policy(sub_operator: &str, subjects: &[&str]) -> PolicyDocument {
+        serde_json::from_value(json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Federated": PROVIDER},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {AUD_KEY: "sts.amazonaws.com"},
+                    sub_operator: {SUB_KEY: subjects},
+                },
+            }],
+        }))
+        .unwrap()
+    }
+
+    fn diagnose_one_token(record: &Record, trust: &PolicyDocument) -> TrustFinding {
+        let mut findings = diagnose(&[record], Some(trust));
+        assert_eq!(findings.len(), 1);
+        findings.remove(0)
+    }
+
+    /// Returns the failing checks of `statement` for the token.
+    fn still_failing(statement: &Statement, claims: &TokenClaims) -> Vec<ConditionCheck> {
+        check_statement(statement, claims)
+            .into_iter()
+            .filter(|check| check.met == Some(false))
+            .collect()
+    }
+
+    fn condition_values(statement: &Statement, operator: &str, key: &str) -> Vec<String> {
+        statement.condition.as_ref().unwrap()[operator][key]
+            .values()
+            .to_vec()
+    }
+
+    #[test]
+    fn audience_with_colons_is_kept_whole() {
+        let subject = "repo:example-org/web-app:ref:refs/heads/main";
+        let claims = claims(&refused("https://github.com/example-org", subject, true));
+        assert_eq!(
+            claims.audience.as_deref(),
+            Some("https://github.com/example-org")
+        );
+        assert_eq!(claims.subject.as_deref(), Some(subject));
+    }
+
+    #[test]
+    fn audience_without_user_name_ends_before_repo() {
+        let subject = "repo:example-org/web-app:environment:production";
+        let claims = claims(&refused("https://github.com/example-org", subject, false));
+        assert_eq!(
+            claims.audience.as_deref(),
+            Some("https://github.com/example-org")
+        );
+        assert_eq!(claims.subject.as_deref(), Some(subject));
+    }
+
+    #[test]
+    fn audience_mismatch_is_named_without_sub_edit() {
+        let subject = "repo:example-org/web-app:ref:refs/heads/main";
+        let trust = trust_policy("StringLike", &[subject]);
+        let finding = diagnose_one_token(&refused("sigstore", subject, true), &trust);
+        assert_eq!(finding.failed_claims, ["aud"]);
+        assert_eq!(finding.verdict, Verdict::Admit);
+        assert_eq!(finding.proposed_statement, None);
+        assert_eq!(
+            finding.explanation,
+            "the trust policy refused the token for subject \
+             `repo:example-org/web-app:ref:refs/heads/main` (a job on `refs/heads/main` of \
+             `example-org/web-app`) because of its audience: `StringEquals` \
+             `token.actions.githubusercontent.com:aud` expects `sts.amazonaws.com` but the token \
+             has `sigstore`. The subject passes, so it needs no change. Set \
+             `audience: sts.amazonaws.com` on the aws-actions/configure-aws-credentials step (the \
+             input defaults to `sts.amazonaws.com`), or, if tokens for `sigstore` are meant to \
+             assume this role, add `sigstore` to that `aud` condition of trust statement 0 and to \
+             the OIDC provider's client ID list"
+        );
+    }
+
+    #[test]
+    fn audience_and_subject_mismatch_edits_only_sub() {
+        let trusted = "repo:example-org/web-app:ref:refs/heads/main";
+        let subject = "repo:example-org/web-app:environment:production";
+        let trust = trust_policy("StringLike", &[trusted]);
+        let finding = diagnose_one_token(&refused("sigstore", subject, true), &trust);
+        assert_eq!(finding.failed_claims, ["aud", "sub"]);
+        assert!(finding
+            .explanation
+            .contains("`audience: sts.amazonaws.com`"));
+        let edited = finding.proposed_statement.as_ref().unwrap();
+        assert_eq!(
+            condition_values(edited, "StringLike", SUB_KEY),
+            [trusted, subject]
+        );
+        assert_eq!(
+            condition_values(edited, "StringEquals", AUD_KEY),
+            ["sts.amazonaws.com"]
+        );
+        let failing = still_failing(edited, &finding.claims);
+        assert_eq!(failing.len(), 1, "{failing:?}");
+        assert_eq!(failing[0].key, AUD_KEY);
+    }
+
+    #[test]
+    fn subject_edit_goes_into_every_sub_condition() {
+        // The subject is already listed under StringLike but not under
+        // StringEquals; both conditions must admit it.
+        let subject = "repo:example-org/web-app:environment:production";
+        let mut trust = trust_policy("StringLike", &[subject]);
+        let conditions = trust.statements[0].condition.as_mut().unwrap();
+        conditions.get_mut("StringEquals").unwrap().insert(
+            SUB_KEY.to_owned(),
+            ValueList::from("repo:example-org/web-app:ref:refs/heads/main"),
+        );
+        let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+        let edited = finding.proposed_statement.as_ref().unwrap();
+        assert_eq!(still_failing(edited, &finding.claims), Vec::new());
+        assert_eq!(condition_values(edited, "StringLike", SUB_KEY), [subject]);
+    }
+
+    #[test]
+    fn owner_case_mismatch_fixes_the_policy_casing() {
+        let trust = trust_policy(
+            "StringEquals",
+            &["repo:example-org/web-app:ref:refs/heads/main"],
+        );
+        let subject = "repo:Example-Org/web-app:ref:refs/heads/main";
+        let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+        assert_eq!(finding.verdict, Verdict::Admit);
+        assert_eq!(finding.failed_claims, ["sub"]);
+        assert!(
+            finding.explanation.contains(
+                "`Example-Org/web-app` differs from `example-org/web-app` in the trust policy \
+                 only in letter case"
+            ),
+            "{}",
+            finding.explanation
+        );
+        assert!(!finding.explanation.contains("another organization"));
+        let edited = finding.proposed_statement.as_ref().unwrap();
+        assert_eq!(condition_values(edited, "StringEquals", SUB_KEY), [subject]);
+        assert_eq!(still_failing(edited, &finding.claims), Vec::new());
+    }
+
+    #[test]
+    fn case_mismatch_with_another_context_adds_the_subject() {
+        let trust = trust_policy(
+            "StringLike",
+            &["repo:example-org/web-app:ref:refs/heads/main"],
+        );
+        let subject = "repo:Example-Org/Web-App:pull_request";
+        let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+        assert_eq!(finding.verdict, Verdict::Admit);
+        let edited = finding.proposed_statement.as_ref().unwrap();
+        assert_eq!(
+            condition_values(edited, "StringLike", SUB_KEY),
+            ["repo:Example-Org/Web-App:ref:refs/heads/main", subject]
+        );
+        assert_eq!(still_failing(edited, &finding.claims), Vec::new());
+    }
+
+    #[test]
+    fn other_owner_is_not_admitted() {
+        let trust = trust_policy("StringLike", &["repo:example-org/web-app:*"]);
+        let subject = "repo:evil/web-app:ref:refs/heads/main";
+        let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+        assert_eq!(finding.verdict, Verdict::DoNotAdmit);
+        assert_eq!(finding.proposed_statement, None);
+        assert!(finding
+            .explanation
+            .contains("a repository of another organization"));
+    }
 
     #[test]
     fn subjects_decode() {

@@ -7,9 +7,12 @@ use trailgrant::sanitize::terminal_safe;
 /// How a run ended. The values are part of the command's interface.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// 0: the input was read and held no denial of the role.
+    /// 0: the input was read and nothing needs to change: it held no
+    /// denial of the role, or only denials that need nothing (allowed since,
+    /// no permission needed). Commands other than `learn` end with it on
+    /// success.
     NoDenials = 0,
-    /// 1: statements or remedies were proposed.
+    /// 1: statements, policy edits or remedies were proposed.
     Proposed = 1,
     /// 2: the run failed (bad flags, unreadable catalog, AWS error …).
     Error = 2,
@@ -20,8 +23,8 @@ pub enum Exit {
 /// The exit code table shown at the end of `--help`.
 pub const HELP: &str = "\
 Exit codes:
-  0  no denial of the role was found in the input
-  1  statements or remedies were proposed
+  0  nothing to change: no denial of the role, or only denials that need nothing
+  1  statements, policy edits or remedies were proposed
   2  error
   3  some input could not be read (findings from the rest are printed)";
 

@@ -473,7 +473,7 @@ fn name_other_roles(plan: &LearnPlan) {
 fn exit_for(report: &learn::Report, problems: usize) -> Exit {
     if problems > 0 {
         Exit::PartialInput
-    } else if report.has_findings() {
+    } else if report.proposes_change() {
         Exit::Proposed
     } else {
         Exit::NoDenials

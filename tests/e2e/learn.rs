@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{arg, fixture, run, run_with_stdin, ROLE};
+use crate::support::{arg, fixture, run, run_with_stdin, Run, ROLE};
 
 fn deploy_events() -> String {
     arg(&fixture("ecr-ecs-deploy/events.json"))
@@ -272,6 +272,107 @@ fn text_report_names_each_denial() {
         run.stdout
     );
     assert!(run.stdout.contains("Statements to add to the role:"));
+}
+
+/// Runs `learn` on a `fixtures/exit-codes` event file against the policy
+/// that already allows its `sqs:SendMessage`.
+fn learn_already_allowed(events: &str, format: &str) -> Run {
+    let case = fixture("exit-codes");
+    run([
+        "learn".to_owned(),
+        "--events".to_owned(),
+        arg(&case.join(events)),
+        "--role".to_owned(),
+        ROLE.to_owned(),
+        "--policy".to_owned(),
+        arg(&case.join("policy.json")),
+        "--output".to_owned(),
+        format.to_owned(),
+    ])
+}
+
+#[test]
+fn nothing_to_change_exits_zero() {
+    for format in ["json", "text", "policy", "diff", "markdown", "terraform"] {
+        let run = learn_already_allowed("granted-since.json", format);
+        assert_eq!(run.code, 0, "{format}: {}{}", run.stdout, run.stderr);
+    }
+    let output = learn_already_allowed("granted-since.json", "json").json();
+    assert_eq!(output["findings"][0]["status"], "already-allowed");
+    assert_eq!(output["policy"]["Statement"], serde_json::json!([]));
+}
+
+#[test]
+fn remedy_elsewhere_exits_one() {
+    for format in ["json", "text", "policy", "diff", "markdown"] {
+        let run = learn_already_allowed("denied-elsewhere.json", format);
+        assert_eq!(run.code, 1, "{format}: {}{}", run.stdout, run.stderr);
+    }
+    let output = learn_already_allowed("denied-elsewhere.json", "json").json();
+    assert_eq!(output["findings"][0]["status"], "already-allowed");
+    assert_eq!(output["findings"][0]["cause_inferred"], true);
+}
+
+#[test]
+fn remedy_lists_every_resource() {
+    let parameter = "arn:aws:ssm:us-east-1:111122223333:parameter";
+    let two = format!(
+        "add `ssm:GetParameters` on `{parameter}/app/prod/api-key` and \
+         `{parameter}/app/prod/db-url` to the role's identity policy (statement below)"
+    );
+    let six = format!(
+        "add `ssm:GetParameters` on `{parameter}/app/build/p1`, `{parameter}/app/build/p2`, \
+         `{parameter}/app/build/p3` and 3 more to the role's identity policy (statement below)"
+    );
+    for format in ["text", "markdown"] {
+        let run = run([
+            "learn",
+            "--events",
+            &arg(&fixture("multi-resource/events.json")),
+            "--role",
+            ROLE,
+            "--anticipate",
+            "none",
+            "--output",
+            format,
+        ]);
+        assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+        // The Markdown table escapes backticks so they stay literal.
+        let (two, six) = match format {
+            "markdown" => (two.replace('`', "\\`"), six.replace('`', "\\`")),
+            _ => (two.clone(), six.clone()),
+        };
+        assert!(run.stdout.contains(&two), "{format}:\n{}", run.stdout);
+        assert!(run.stdout.contains(&six), "{format}:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn split_limit_overrun_warns_on_stderr() {
+    let run = run([
+        "learn",
+        "--events",
+        &arg(&fixture("multi-resource/events.json")),
+        "--role",
+        ROLE,
+        "--anticipate",
+        "none",
+        "--output",
+        "policy",
+        "--policy-type",
+        "managed",
+        "--split-policies=100",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let warning = run
+        .stderr
+        .lines()
+        .find(|line| line.contains("--split-policies` limit of 100"))
+        .unwrap_or_else(|| panic!("no split limit warning:\n{}", run.stderr));
+    assert!(
+        warning.starts_with("trailgrant: warning: 8 statements cannot be cut to fit"),
+        "{warning}"
+    );
 }
 
 #[test]

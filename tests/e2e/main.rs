@@ -26,3 +26,4 @@ mod properties;
 mod render;
 mod samples;
 mod support;
+mod trust;
