@@ -26,12 +26,12 @@ measure() {
 find "$corpus" -name '*.gz' -print0 | xargs -0 cat >/dev/null
 
 gzip_run=$(measure sh -c "find '$corpus' -name '*.gz' -print0 | xargs -0 gzip -dc")
-scan_run=$(measure "$scan" --needle "$role" --require errorCode "$corpus")
+scan_run=$(measure "$scan" --ignore-case --needle "$role" --require errorCode "$corpus")
 all_run=$(measure "$scan" "$corpus")
 read -r gzip_s gzip_kib <<<"$gzip_run"
 read -r scan_s scan_kib <<<"$scan_run"
 read -r all_s all_kib <<<"$all_run"
-counts=$("$scan" --needle "$role" --require errorCode "$corpus")
+counts=$("$scan" --ignore-case --needle "$role" --require errorCode "$corpus")
 
 echo "corpus: $corpus ($(du -sh "$corpus" | cut -f1) compressed)"
 echo "scan:   $counts"

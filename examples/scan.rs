@@ -1,7 +1,10 @@
 //! Runs the source stage alone over CloudTrail files and prints its counts,
 //! to measure reading speed apart from the rest of `learn`.
 //!
-//! Usage: `scan [--needle TEXT]... [--require TEXT]... PATH...`
+//! Usage: `scan [--ignore-case] [--needle TEXT]... [--require TEXT]... PATH...`
+//!
+//! `--ignore-case` makes the needles ignore ASCII case, as `learn`'s role
+//! needle does.
 //!
 //! Records passing the prefilter are parsed; the ones with an authorization
 //! error code are counted as denied.
@@ -18,6 +21,7 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--ignore-case" => prefilter.ignore_case = true,
             "--needle" | "--require" => {
                 let Some(text) = args.next() else {
                     eprintln!("scan: {arg} needs a value");
