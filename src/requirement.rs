@@ -63,6 +63,9 @@ pub enum ResourceSource {
     ErrorMessage,
     /// Built from the event with the catalog's ARN template.
     Event,
+    /// Built from the values a `--workflow` file names, or the ECS task
+    /// definition it deploys (anticipated).
+    Workflow,
     /// `*` because the action has no resource type.
     NoResourceType,
     /// `*` because AWS authorizes the action only on `*`, although the

@@ -29,6 +29,16 @@ pub struct Binding {
     /// Variable name → where a workflow names its value; empty for a
     /// record's binding.
     pub sources: BTreeMap<String, String>,
+    /// True for the binding of a deploy hint, whose resources the workflow
+    /// names.
+    pub from_workflow: bool,
+    /// Variable name → why the workflow's value is known only at run time.
+    pub unresolved: BTreeMap<String, String>,
+    /// The event names of the flow's calls the workflow command makes;
+    /// `None` for every call of the flow.
+    pub calls: Option<BTreeSet<String>>,
+    /// A caveat for the reason of every item built from this binding.
+    pub caveat: Option<String>,
 }
 
 impl Binding {
@@ -51,8 +61,15 @@ impl Binding {
         Binding {
             values,
             origin: origin.to_owned(),
-            sources: BTreeMap::new(),
+            ..Binding::default()
         }
+    }
+
+    /// Returns true when the binding applies to the flow call `event_name`.
+    pub fn covers(&self, event_name: &str) -> bool {
+        self.calls
+            .as_ref()
+            .is_none_or(|calls| calls.contains(event_name))
     }
 
     /// Returns where the values `template` uses come from: the workflow
@@ -228,7 +245,7 @@ fn apply_modifier(text: &str, modifier: &str, base: &BTreeMap<String, String>) -
 
 /// The KMS key a request names by key ARN or key id, as a key ARN; `None`
 /// for an alias, which is not a key resource for the key's actions.
-fn kms_key_arn(text: &str, base: &BTreeMap<String, String>) -> Option<String> {
+pub(super) fn kms_key_arn(text: &str, base: &BTreeMap<String, String>) -> Option<String> {
     if text.starts_with("arn:") {
         let is_key = text.split(':').nth(2) == Some("kms")
             && text

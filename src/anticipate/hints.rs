@@ -16,6 +16,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use crate::record::RoleSelector;
+
 use super::workflow::{self, Job, Piece, Scope, Workflow, WorkflowError, WorkflowStep};
 
 /// One variable value the workflow names.
@@ -38,6 +40,53 @@ pub struct FlowHint {
     pub values: BTreeMap<String, HintValue>,
     /// Variable name → why its value is not known before the run.
     pub unresolved: BTreeMap<String, String>,
+    /// The role the step runs as, from the last
+    /// `aws-actions/configure-aws-credentials` step before it in its job.
+    pub role: StepRole,
+    /// `Partition` and `Account` (from `role-to-assume`) and `Region` (from
+    /// `aws-region`) of that credentials step.
+    pub credentials: BTreeMap<String, HintValue>,
+    /// The event names of the flow's calls the command makes, such as
+    /// `PublishVersion` for `aws lambda publish-version`; empty when it
+    /// makes every call of the flow.
+    pub calls: Vec<String>,
+}
+
+/// The role a workflow step runs as.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum StepRole {
+    /// No `configure-aws-credentials` step comes before the step in its
+    /// job, so the step runs with whatever credentials the runner has.
+    #[default]
+    NotConfigured,
+    /// The `role-to-assume` the credentials step assumes, a role ARN or
+    /// name.
+    Role(HintValue),
+    /// A credentials step without `role-to-assume`: the access keys it is
+    /// given, which are no role's.
+    AccessKeys,
+    /// A `role-to-assume` known only when the workflow runs, with the
+    /// reason.
+    Unresolved(String),
+}
+
+impl StepRole {
+    /// Returns false when the step runs as a role other than `role` (in
+    /// `account`, when known), or with access keys. A step whose role is
+    /// not configured or known only at run time may run as `role`, so it
+    /// returns true.
+    pub fn may_be(&self, role: &RoleSelector, account: Option<&str>) -> bool {
+        match self {
+            StepRole::NotConfigured | StepRole::Unresolved(_) => true,
+            StepRole::AccessKeys => false,
+            StepRole::Role(assumed) if assumed.value.starts_with("arn:") => {
+                let assumed_account = assumed.value.split(':').nth(4);
+                role.matches_role_arn(&assumed.value)
+                    && account.is_none_or(|account| assumed_account == Some(account))
+            }
+            StepRole::Role(assumed) => assumed.value.eq_ignore_ascii_case(role.name()),
+        }
+    }
 }
 
 /// The flows and resources the workflow files name.
@@ -45,9 +94,6 @@ pub struct FlowHint {
 pub struct DeployHints {
     /// The flows the workflows run, in the order their steps come.
     pub flows: Vec<FlowHint>,
-    /// `Partition`, `Account` (from `role-to-assume`) and `Region` (from
-    /// `aws-region`) of `aws-actions/configure-aws-credentials`.
-    pub base: BTreeMap<String, HintValue>,
 }
 
 impl DeployHints {
@@ -59,9 +105,22 @@ impl DeployHints {
     /// Adds the hints of another workflow.
     pub fn extend(&mut self, other: DeployHints) {
         self.flows.extend(other.flows);
-        for (name, value) in other.base {
-            self.base.entry(name).or_insert(value);
-        }
+    }
+
+    /// Returns the hints of the steps that may run as `role`: a job that
+    /// assumes another role, or a step after a credentials step that
+    /// switches to another role (role chaining), runs with that role's
+    /// permissions, not `role`'s.
+    /// `account`, when known, is the role's account, for a role given by
+    /// name.
+    pub fn for_role(&self, role: &RoleSelector, account: Option<&str>) -> DeployHints {
+        let flows = self
+            .flows
+            .iter()
+            .filter(|hint| hint.role.may_be(role, account))
+            .cloned()
+            .collect();
+        DeployHints { flows }
     }
 
     /// Returns true when the workflows run the flow.
@@ -171,6 +230,7 @@ impl Context<'_> {
     fn hints(&self, workflow: &Workflow) -> DeployHints {
         let mut hints = DeployHints::default();
         for (job_id, job) in &workflow.jobs {
+            let mut credentials = (StepRole::NotConfigured, BTreeMap::new());
             for (index, step) in job.steps.iter().enumerate() {
                 let mut scope = Scope::of_step(workflow, job, step);
                 let at = StepAt {
@@ -180,7 +240,17 @@ impl Context<'_> {
                     index,
                     step,
                 };
+                // Each credentials step replaces the credentials of the
+                // steps after it, with or without `role-chaining`.
+                if step.action() == Some("aws-actions/configure-aws-credentials") {
+                    credentials = self.read_credentials(&at, &scope);
+                }
+                let first = hints.flows.len();
                 self.read_step(&at, &mut scope, &mut hints);
+                for hint in hints.flows.iter_mut().skip(first) {
+                    hint.role = credentials.0.clone();
+                    hint.credentials.clone_from(&credentials.1);
+                }
             }
         }
         for hint in &mut hints.flows {
@@ -192,9 +262,6 @@ impl Context<'_> {
     fn read_step(&self, at: &StepAt<'_>, scope: &mut Scope, hints: &mut DeployHints) {
         let step = at.step;
         match step.action() {
-            Some("aws-actions/configure-aws-credentials") => {
-                self.read_credentials(at, scope, hints)
-            }
             Some("aws-actions/amazon-ecs-deploy-task-definition") => {
                 hints.flows.push(self.ecs_deploy(at, scope));
             }
@@ -207,16 +274,37 @@ impl Context<'_> {
                 hints.flows.push(hint);
             }
             Some("docker/build-push-action") => {
-                let push = step.with.get("push").is_some_and(|push| push == "true");
+                let push = step.with.get("push").map(|push| scope.expand(push));
+                let push = push.map(|pieces| (workflow::literal(&pieces), pieces));
                 let tags = step.with.get("tags").cloned().unwrap_or_default();
-                if push {
+                let unknown_push = match &push {
+                    Some((Ok(push), _)) if push == "true" => None,
+                    Some((Err(expression), pieces)) => {
+                        let location = self.location(at, "with.push");
+                        Some(unresolved_reason(pieces, expression, &location))
+                    }
+                    _ => None,
+                };
+                let pushes = push.as_ref().is_some_and(|(push, _)| match push {
+                    Ok(push) => push == "true",
+                    Err(_) => true,
+                });
+                if pushes {
                     for tag in tags.split([',', '\n']).map(str::trim) {
-                        if !tag.is_empty() {
-                            let location = self.location(at, "with.tags");
-                            hints
-                                .flows
-                                .extend(self.image_push(at, scope, tag, &location));
+                        if tag.is_empty() {
+                            continue;
                         }
+                        let location = self.location(at, "with.tags");
+                        let Some(mut hint) = self.image_push(at, scope, tag, &location) else {
+                            continue;
+                        };
+                        // Whether it pushes is known only at run time.
+                        if let Some(reason) = &unknown_push {
+                            hint.values.remove("RepositoryName");
+                            hint.unresolved
+                                .insert("RepositoryName".to_owned(), reason.clone());
+                        }
+                        hints.flows.push(hint);
                     }
                 }
             }
@@ -229,40 +317,56 @@ impl Context<'_> {
         }
     }
 
-    fn read_credentials(&self, at: &StepAt<'_>, scope: &Scope, hints: &mut DeployHints) {
-        if let Some(role) = at.step.with.get("role-to-assume") {
-            let pieces = scope.expand(role);
-            if let Ok(arn) = workflow::literal(&pieces) {
-                let origin = self.origin(&pieces, at, "with.role-to-assume");
-                let mut parts = arn.splitn(6, ':');
-                if let (Some("arn"), Some(partition), Some("iam"), Some(""), Some(account)) = (
-                    parts.next(),
-                    parts.next(),
-                    parts.next(),
-                    parts.next(),
-                    parts.next(),
-                ) {
-                    hints
-                        .base
-                        .entry("Partition".to_owned())
-                        .or_insert(HintValue::new(partition, &origin));
-                    hints
-                        .base
-                        .entry("Account".to_owned())
-                        .or_insert(HintValue::new(account, &origin));
+    /// Reads the role and the `Partition`, `Account` and `Region` of an
+    /// `aws-actions/configure-aws-credentials` step.
+    fn read_credentials(
+        &self,
+        at: &StepAt<'_>,
+        scope: &Scope,
+    ) -> (StepRole, BTreeMap<String, HintValue>) {
+        let mut values = BTreeMap::new();
+        let role = match at.step.with.get("role-to-assume") {
+            None => StepRole::AccessKeys,
+            Some(role) => {
+                let pieces = scope.expand(role);
+                let location = self.location(at, "with.role-to-assume");
+                match workflow::literal(&pieces) {
+                    Ok(arn) => {
+                        let origin = self.origin_or(&pieces, &location);
+                        let mut parts = arn.splitn(6, ':');
+                        if let (
+                            Some("arn"),
+                            Some(partition),
+                            Some("iam"),
+                            Some(""),
+                            Some(account),
+                        ) = (
+                            parts.next(),
+                            parts.next(),
+                            parts.next(),
+                            parts.next(),
+                            parts.next(),
+                        ) {
+                            values
+                                .insert("Partition".to_owned(), HintValue::new(partition, &origin));
+                            values.insert("Account".to_owned(), HintValue::new(account, &origin));
+                        }
+                        StepRole::Role(HintValue::new(arn.trim(), &origin))
+                    }
+                    Err(expression) => {
+                        StepRole::Unresolved(unresolved_reason(&pieces, &expression, &location))
+                    }
                 }
             }
-        }
+        };
         if let Some(region) = at.step.with.get("aws-region") {
             let pieces = scope.expand(region);
             if let Ok(region) = workflow::literal(&pieces) {
                 let origin = self.origin(&pieces, at, "with.aws-region");
-                hints
-                    .base
-                    .entry("Region".to_owned())
-                    .or_insert(HintValue::new(&region, &origin));
+                values.insert("Region".to_owned(), HintValue::new(&region, &origin));
             }
         }
+        (role, values)
     }
 
     fn read_command(
@@ -277,6 +381,19 @@ impl Context<'_> {
             Some((&"export", rest)) => rest,
             _ => words.as_slice(),
         };
+        // `NAME=value command …` sets NAME for that command only.
+        let prefix = words.iter().take_while(|word| is_assignment(word)).count();
+        let (assignments, words) = match words.split_at_checked(prefix) {
+            Some((assignments, command)) if !command.is_empty() => (assignments, command),
+            _ => (&[][..], words),
+        };
+        let region_variable = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .iter()
+            .find_map(|name| {
+                assignments
+                    .iter()
+                    .find_map(|word| word.strip_prefix(name)?.strip_prefix('='))
+            });
         match words {
             [assignment] if is_assignment(assignment) => {
                 if let Some((name, value)) = assignment.split_once('=') {
@@ -299,7 +416,8 @@ impl Context<'_> {
                 }
             }
             ["aws", rest @ ..] => {
-                if let Some(call) = AwsCall::parse(rest) {
+                if let Some(mut call) = AwsCall::parse(rest) {
+                    call.region_variable = region_variable;
                     hints.flows.extend(self.aws_call(at, scope, &call));
                 }
             }
@@ -312,20 +430,12 @@ impl Context<'_> {
         let location = self.location(at, &command);
         let mut hint = match (call.service, call.operation) {
             ("s3", "sync" | "cp") => self.s3_copy(scope, call, &location)?,
-            (
-                "lambda",
-                "update-function-code" | "update-function-configuration" | "publish-version",
-            ) => {
+            ("lambda", operation) => {
                 let mut hint = FlowHint::named("lambda-deploy");
+                hint.calls = lambda_calls(operation, call)?;
                 let value = call.option("--function-name");
-                self.value(
-                    &mut hint,
-                    "FunctionName",
-                    scope,
-                    value,
-                    &location,
-                    function_name,
-                );
+                self.value(&mut hint, "FunctionName", scope, value, &location, same);
+                split_function_arn(&mut hint);
                 hint
             }
             ("cloudformation", "deploy") => {
@@ -345,12 +455,22 @@ impl Context<'_> {
             }
             _ => return None,
         };
-        if let Some(region) = call.option("--region") {
+        // The CLI sends the call to `--region`, else to the Region of the
+        // command's `AWS_REGION=…` prefix; a Region an ARN names wins.
+        let region = call
+            .option("--region")
+            .map(|region| (region, location.clone()))
+            .or_else(|| {
+                call.region_variable
+                    .map(|region| (region, format!("the `AWS_REGION` prefix of {location}")))
+            });
+        if let Some((region, place)) = region {
             let pieces = scope.expand(region);
             if let Ok(text) = workflow::literal(&pieces) {
-                let origin = self.origin_or(&pieces, &location);
+                let origin = self.origin_or(&pieces, &place);
                 hint.values
-                    .insert("Region".to_owned(), HintValue::new(&text, &origin));
+                    .entry("Region".to_owned())
+                    .or_insert(HintValue::new(&text, &origin));
             }
         }
         Some(hint)
@@ -375,18 +495,37 @@ impl Context<'_> {
         };
         let pieces = scope.expand(bucket_path.strip_prefix("s3://").unwrap_or(bucket_path));
         let mut hint = FlowHint::named(flow);
-        let origin = self.origin_or(&pieces, location);
-        let text = match workflow::literal(&pieces) {
-            Ok(text) => text,
+        self.s3_options(&mut hint, scope, call, location);
+        // The bucket and the key resolve apart: a literal bucket with a
+        // key known only at run time still names the bucket.
+        let (bucket_pieces, key_pieces) =
+            split_at(&pieces, |ch| ch == '/').unwrap_or((pieces.clone(), Vec::new()));
+        let bucket = match workflow::literal(&bucket_pieces) {
+            Ok(bucket) => bucket,
             Err(expression) => {
-                let reason = unresolved_reason(&pieces, &expression, location);
+                let reason = unresolved_reason(&bucket_pieces, &expression, location);
                 hint.unresolved.insert("BucketName".to_owned(), reason);
                 return Some(hint);
             }
         };
-        let (bucket, key) = text.split_once('/').unwrap_or((text.as_str(), ""));
+        let origin = self.origin_or(&bucket_pieces, location);
         hint.values
-            .insert("BucketName".to_owned(), HintValue::new(bucket, &origin));
+            .insert("BucketName".to_owned(), HintValue::new(&bucket, &origin));
+        let key_name = if flow == "s3-sync-upload" {
+            "Prefix"
+        } else {
+            "ObjectName"
+        };
+        let key = match workflow::literal(&key_pieces) {
+            Ok(key) => key,
+            Err(expression) => {
+                let reason = unresolved_reason(&key_pieces, &expression, location);
+                hint.unresolved.insert(key_name.to_owned(), reason);
+                return Some(hint);
+            }
+        };
+        let key = key.as_str();
+        let origin = self.origin_or(&pieces, location);
         match flow {
             "s3-sync-upload" => {
                 let prefix = if key.is_empty() || key.ends_with('/') {
@@ -421,6 +560,24 @@ impl Context<'_> {
         Some(hint)
     }
 
+    /// Reads the options of an upload that need more than `s3:PutObject`:
+    /// `--delete` (`s3:DeleteObject`), `--acl` (`s3:PutObjectAcl`) and
+    /// `--sse-kms-key-id` (`kms:GenerateDataKey` on that key).
+    fn s3_options(&self, hint: &mut FlowHint, scope: &Scope, call: &AwsCall<'_>, location: &str) {
+        if call.operation == "sync" && call.flags.contains(&"--delete") {
+            hint.values.insert(
+                "SyncDelete".to_owned(),
+                HintValue::new("--delete", location),
+            );
+        }
+        if let Some(acl) = call.option("--acl") {
+            self.value(hint, "CannedAcl", scope, Some(acl), location, same);
+        }
+        if let Some(key) = call.option("--sse-kms-key-id") {
+            self.value(hint, "KmsKeyArn", scope, Some(key), location, same);
+        }
+    }
+
     /// `docker push REGISTRY/REPOSITORY[:TAG]` to Amazon ECR.
     fn image_push(
         &self,
@@ -435,7 +592,19 @@ impl Context<'_> {
             split_at(&rest, |ch| ch == ':' || ch == '@').unwrap_or((rest, Vec::new()));
         let (kind, account_region) = match workflow::literal(&registry) {
             Ok(host) => classify_registry(&host)?,
-            Err(_) => (at.login_registry()?, None),
+            Err(expression) => match self.login_output(at, scope, &expression) {
+                Some(Ok(login)) => login,
+                Some(Err(reason)) => {
+                    return Some(unresolved_push(at.login_registry()?, reason));
+                }
+                None => {
+                    let reason = format!(
+                        "the registry of {location} is `{expression}`, known only when the \
+                         workflow runs, so the repository's account and Region are unknown"
+                    );
+                    return Some(unresolved_push(at.login_registry()?, reason));
+                }
+            },
         };
         if kind == Registry::Public {
             repository = split_at(&repository, |ch| ch == '/')?.1;
@@ -450,10 +619,56 @@ impl Context<'_> {
             let origin = self.origin_or(&registry, location);
             hint.values
                 .insert("Account".to_owned(), HintValue::new(&account, &origin));
-            hint.values
-                .insert("Region".to_owned(), HintValue::new(&region, &origin));
+            if let Some(region) = region {
+                hint.values
+                    .insert("Region".to_owned(), HintValue::new(&region, &origin));
+            }
         }
         Some(hint)
+    }
+
+    /// Reads the registry that `${{ steps.ID.outputs.registry }}` of an
+    /// `aws-actions/amazon-ecr-login` step names: the registry of the
+    /// credentials' account and Region, or of the one account its
+    /// `registries` input lists. `None` when the expression is not such an
+    /// output; an error with the reason when the account is unknown.
+    fn login_output(
+        &self,
+        at: &StepAt<'_>,
+        scope: &Scope,
+        expression: &str,
+    ) -> Option<Result<RegistryTarget, String>> {
+        let login = at
+            .output_step(expression, "registry")
+            .filter(|step| step.action() == Some("aws-actions/amazon-ecr-login"))?;
+        if login.with.get("registry-type").map(String::as_str) == Some("public") {
+            return Some(Ok((Registry::Public, None)));
+        }
+        let Some(registries) = login.with.get("registries") else {
+            return Some(Ok((Registry::Private, None)));
+        };
+        let pieces = scope.expand(registries);
+        let login_at =
+            format!("`with.registries` of the `amazon-ecr-login` step `{expression}` reads");
+        let text = match workflow::literal(&pieces) {
+            Ok(text) => text,
+            Err(unknown) => return Some(Err(unresolved_reason(&pieces, &unknown, &login_at))),
+        };
+        let accounts: Vec<&str> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|account| !account.is_empty())
+            .collect();
+        match accounts.as_slice() {
+            [account]
+                if account.len() == 12 && account.bytes().all(|byte| byte.is_ascii_digit()) =>
+            {
+                Some(Ok((Registry::Private, Some(((*account).to_owned(), None)))))
+            }
+            _ => Some(Err(format!(
+                "{login_at} is `{text}`, not one account, so the registry `{expression}` is unknown"
+            ))),
+        }
     }
 
     fn ecs_deploy(&self, at: &StepAt<'_>, scope: &Scope) -> FlowHint {
@@ -495,6 +710,16 @@ impl Context<'_> {
                 for (name, (key, value)) in names.into_iter().zip(fields) {
                     let origin = definition.path.clone();
                     match value {
+                        Some(value) if has_placeholder(value) => {
+                            hint.unresolved.insert(
+                                name.to_owned(),
+                                format!(
+                                    "the task definition {} sets `{key}` to `{value}`, which \
+                                     holds an unexpanded shell placeholder",
+                                    definition.path
+                                ),
+                            );
+                        }
                         Some(value) => {
                             hint.values
                                 .insert(name.to_owned(), HintValue::new(value, &origin));
@@ -662,16 +887,69 @@ fn unresolved_reason(pieces: &[Piece], expression: &str, location: &str) -> Stri
     format!("{place} is `{expression}`, known only when the workflow runs")
 }
 
+/// Returns true when `text` holds a `$NAME` or `${NAME}` placeholder that
+/// a template tool such as `envsubst` has not replaced.
+fn has_placeholder(text: &str) -> bool {
+    text.split('$').skip(1).any(|after| {
+        after
+            .strip_prefix('{')
+            .unwrap_or(after)
+            .starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
+    })
+}
+
 fn same(text: &str) -> String {
     text.to_owned()
 }
 
-/// Keeps the name of a function ARN (`arn:aws:lambda:…:function:NAME[:QUALIFIER]`).
-fn function_name(text: &str) -> String {
-    match text.split_once(":function:") {
-        Some((_, rest)) => rest.split(':').next().unwrap_or(rest).to_owned(),
-        None => text.to_owned(),
+/// Returns the calls of the `lambda-deploy` flow an `aws lambda` command
+/// makes, or `None` for a command the flow does not cover.
+fn lambda_calls(operation: &str, call: &AwsCall<'_>) -> Option<Vec<String>> {
+    let calls: &[&str] = match operation {
+        "update-function-code" if call.flags.contains(&"--publish") => {
+            &["UpdateFunctionCode", "PublishVersion"]
+        }
+        "update-function-code" => &["UpdateFunctionCode"],
+        "update-function-configuration" => &["UpdateFunctionConfiguration"],
+        "publish-version" => &["PublishVersion"],
+        // `aws lambda wait function-updated` polls `GetFunctionConfiguration`.
+        "wait" if call.positional.first() == Some(&"function-updated") => {
+            &["GetFunctionConfiguration"]
+        }
+        _ => return None,
+    };
+    Some(calls.iter().map(|call| (*call).to_owned()).collect())
+}
+
+/// Splits a function ARN (`arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME`)
+/// or partial ARN (`ACCOUNT:function:NAME`), with or without a qualifier,
+/// into the function's name and the account, Region and partition it names,
+/// which win over the deploy's own.
+fn split_function_arn(hint: &mut FlowHint) {
+    let Some(value) = hint.values.get("FunctionName").cloned() else {
+        return;
+    };
+    let parts: Vec<&str> = value.value.split(':').collect();
+    let (names, name) = match parts.as_slice() {
+        ["arn", partition, "lambda", region, account, "function", name, ..] => (
+            vec![
+                ("Partition", *partition),
+                ("Region", *region),
+                ("Account", *account),
+            ],
+            *name,
+        ),
+        [account, "function", name, ..] => (vec![("Account", *account)], *name),
+        _ => return,
+    };
+    for (key, text) in names {
+        hint.values
+            .insert(key.to_owned(), HintValue::new(text, &value.origin));
     }
+    hint.values.insert(
+        "FunctionName".to_owned(),
+        HintValue::new(name, &value.origin),
+    );
 }
 
 fn is_assignment(word: &str) -> bool {
@@ -716,9 +994,24 @@ fn split_at(pieces: &[Piece], at: impl Fn(char) -> bool) -> Option<(Vec<Piece>, 
     None
 }
 
+/// A registry's kind, with the account and, when known, the Region of a
+/// private one.
+type RegistryTarget = (Registry, Option<(String, Option<String>)>);
+
+/// Returns a push hint whose repository is left out, with the reason.
+fn unresolved_push(kind: Registry, reason: String) -> FlowHint {
+    let flow = match kind {
+        Registry::Private => "ecr-push",
+        Registry::Public => "ecr-public-push",
+    };
+    let mut hint = FlowHint::named(flow);
+    hint.unresolved.insert("RepositoryName".to_owned(), reason);
+    hint
+}
+
 /// Returns the kind of an ECR registry host, with the account and Region of
 /// a private one; `None` for a registry that is not ECR.
-fn classify_registry(host: &str) -> Option<(Registry, Option<(String, String)>)> {
+fn classify_registry(host: &str) -> Option<RegistryTarget> {
     static PRIVATE: OnceLock<Option<Regex>> = OnceLock::new();
     let private = PRIVATE.get_or_init(|| {
         Regex::new(r"^([0-9]{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$").ok()
@@ -729,7 +1022,7 @@ fn classify_registry(host: &str) -> Option<(Registry, Option<(String, String)>)>
     let groups = private.as_ref()?.captures(host)?;
     let account = groups.get(1)?.as_str().to_owned();
     let region = groups.get(2)?.as_str().to_owned();
-    Some((Registry::Private, Some((account, region))))
+    Some((Registry::Private, Some((account, Some(region)))))
 }
 
 impl HintValue {
@@ -794,6 +1087,8 @@ struct AwsCall<'a> {
     positional: Vec<&'a str>,
     options: BTreeMap<&'a str, &'a str>,
     flags: Vec<&'a str>,
+    /// `AWS_REGION` (or `AWS_DEFAULT_REGION`) of the command's prefix.
+    region_variable: Option<&'a str>,
 }
 
 /// AWS CLI options that take no value, among those deploy scripts use.
@@ -850,6 +1145,7 @@ impl<'a> AwsCall<'a> {
             positional: positional.collect(),
             options,
             flags,
+            region_variable: None,
         })
     }
 

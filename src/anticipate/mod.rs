@@ -57,7 +57,7 @@ use crate::requirement::{ActionSource, Requirement, ResourceSource};
 use bind::Binding;
 use dependent::anticipate_dependent_actions;
 pub use flows::{Citation, Conditions, Flow, FlowError, FlowSet, Step};
-pub use hints::{read_workflow, DeployHints, FlowHint, HintValue, TaskDefinition};
+pub use hints::{read_workflow, DeployHints, FlowHint, HintValue, StepRole, TaskDefinition};
 use seen::{build, template_for, Built, Observation, Seen};
 pub use text::write_text;
 
@@ -134,7 +134,15 @@ pub fn run(
     if options.anticipate == AnticipateMode::None {
         return Anticipation::default();
     }
-    let mut anticipation = anticipate(findings, records, catalog, &options.hints);
+    // A role given by name is the one in the account its records show.
+    let account = options.role.account().or_else(|| {
+        records
+            .iter()
+            .find(|record| options.role.matches_session(record))
+            .and_then(Record::account)
+    });
+    let hints = options.hints.for_role(&options.role, account);
+    let mut anticipation = anticipate(findings, records, catalog, &hints);
     if let Some(current) = &options.current {
         anticipation.drop_decided(current);
     }
@@ -341,6 +349,17 @@ fn anticipate_flow(
         .map(|observation| observation.step)
         .collect();
     for (index, step) in flow.steps.iter().enumerate().skip(start) {
+        // The workflow names the calls a command makes (`aws lambda
+        // publish-version` makes no `UpdateFunctionCode`): a call of a
+        // flow it runs that none of its commands makes is not proposed.
+        let made = hint.is_none_or(|hint| {
+            hint.bindings
+                .iter()
+                .any(|binding| binding.covers(&step.event_name))
+        });
+        if !made {
+            continue;
+        }
         let context = StepContext {
             step,
             observed: observed.contains(&index),
@@ -390,39 +409,66 @@ fn anticipate_action(
         return;
     };
     let template = template_for(spec, catalog).unwrap_or("");
-    let mut resources: BTreeMap<String, (String, Conditions)> = BTreeMap::new();
+    let optional = step.optional || spec.optional;
+    let mut resources: BTreeMap<String, Origin> = BTreeMap::new();
     let mut missing: BTreeSet<String> = BTreeSet::new();
-    for binding in &context.bindings {
+    let mut unresolved: Vec<String> = Vec::new();
+    let bindings = context
+        .bindings
+        .iter()
+        .filter(|binding| binding.covers(&step.event_name));
+    for binding in bindings {
+        let shows_need = spec.needed_when.as_ref().is_some_and(|name| {
+            binding.values.contains_key(name) || binding.unresolved.contains_key(name)
+        });
         match build(spec, binding, catalog) {
             Built::Arn(arn) => {
-                resources.entry(arn).or_insert_with(|| {
-                    (
-                        binding.origin_of(template),
-                        fill_conditions(&spec.conditions, binding),
-                    )
+                resources.entry(arn).or_insert_with(|| Origin {
+                    text: binding.origin_of(template),
+                    conditions: fill_conditions(&spec.conditions, binding),
+                    from_workflow: binding.from_workflow,
+                    caveat: binding.caveat.clone(),
+                    shows_need,
                 });
             }
-            Built::Missing(names) => missing.extend(names),
+            Built::Missing(names) => {
+                let reasons = unresolved_reasons(spec, &names, binding);
+                if reasons.is_empty() {
+                    missing.extend(names);
+                } else if !optional || shows_need {
+                    // Each value the workflow has only at run time is
+                    // listed, even when another binding resolves.
+                    unresolved.extend(reasons);
+                }
+            }
             Built::Unusable => {}
         }
     }
-    let fresh: Vec<(&String, &(String, Conditions))> = resources
+    for reason in &unresolved {
+        out.left_out(left_out(reason.clone()));
+    }
+    let mut fresh: Vec<(&String, &Origin)> = resources
         .iter()
         .filter(|(arn, _)| !seen.is_known(&spec.action, arn))
         .collect();
     if !resources.is_empty() && fresh.is_empty() {
         return;
     }
-    let shown_needed = spec.needed_when.is_some() && !fresh.is_empty();
-    if (step.optional || spec.optional) && !shown_needed {
-        let note = spec.note.as_ref().or(step.note.as_ref());
-        let why = note.map_or_else(|| "only some runs need it".to_owned(), Clone::clone);
-        out.left_out(left_out(why));
-        return;
+    if optional {
+        fresh.retain(|(_, origin)| origin.shows_need);
+        if fresh.is_empty() {
+            if unresolved.is_empty() {
+                let note = spec.note.as_ref().or(step.note.as_ref());
+                let why = note.map_or_else(|| "only some runs need it".to_owned(), Clone::clone);
+                out.left_out(left_out(why));
+            }
+            return;
+        }
     }
     if fresh.is_empty() {
-        let unresolved = context.hint.map(|hint| &hint.unresolved);
-        out.left_out(left_out(unseen_reason(spec, &missing, unresolved)));
+        if unresolved.is_empty() {
+            out.left_out(left_out(unseen_reason(spec, &missing)));
+        }
         return;
     }
     let source = spec
@@ -430,16 +476,17 @@ fn anticipate_action(
         .as_ref()
         .or(step.source.as_ref())
         .unwrap_or(&flow.source);
-    for (arn, (origin, conditions)) in fresh {
+    for (arn, origin) in fresh {
+        let text = &origin.text;
         let resource = match (&spec.resource_type, &spec.resource_description) {
             (None, _) => "`*`, as the action has no resource type".to_owned(),
             (Some(_), _) if spec.all_resources => {
                 "`*`, as AWS authorizes it only on `*`".to_owned()
             }
-            (Some(_), Some(why)) => format!("{why} in {origin}"),
-            (Some(resource_type), None) => format!("the {resource_type} named in {origin}"),
+            (Some(_), Some(why)) => format!("{why} in {text}"),
+            (Some(resource_type), None) => format!("the {resource_type} named in {text}"),
         };
-        let reason = if step_context.observed {
+        let mut reason = if step_context.observed {
             format!(
                 "{}: {} also needs it, on {resource}; AWS checks it after the denied action",
                 flow.title, step.event_name
@@ -458,8 +505,16 @@ fn anticipate_action(
                 flow.title, context.calls_seen, step.event_name
             )
         };
+        if let Some(caveat) = &origin.caveat {
+            reason.push_str("; ");
+            reason.push_str(caveat);
+        }
+        let mut requirement = anticipated_requirement(&found, spec, arn, &origin.conditions);
+        if origin.from_workflow && requirement.resource_source == ResourceSource::Event {
+            requirement.resource_source = ResourceSource::Workflow;
+        }
         out.add(Anticipated {
-            requirement: anticipated_requirement(&found, spec, arn, conditions),
+            requirement,
             flow: flow.name.clone(),
             step: step.label(),
             reason,
@@ -468,19 +523,38 @@ fn anticipate_action(
     }
 }
 
-fn unseen_reason(
+/// The source of an anticipated resource, for its reason.
+struct Origin {
+    /// The record's event name or the workflow keys, for the reason.
+    text: String,
+    conditions: Conditions,
+    /// True when a deploy hint, not a record, names the resource.
+    from_workflow: bool,
+    caveat: Option<String>,
+    /// True when the binding shows that an optional action is needed
+    /// (`needed_when`).
+    shows_need: bool,
+}
+
+/// Returns one reason for each of `names` the binding's workflow has only
+/// at run time.
+fn unresolved_reasons(
     spec: &flows::ActionSpec,
-    missing: &BTreeSet<String>,
-    unresolved: Option<&BTreeMap<String, String>>,
-) -> String {
+    names: &BTreeSet<String>,
+    binding: &Binding,
+) -> Vec<String> {
     let resource_type = spec.resource_type.as_deref().unwrap_or("resource");
-    let reasons: Vec<String> = missing
+    names
         .iter()
-        .filter_map(|name| Some(format!("`{name}`: {}", unresolved?.get(name)?)))
-        .collect();
-    if !reasons.is_empty() {
-        return format!("its {resource_type} ARN needs {}", reasons.join("; "));
-    }
+        .filter_map(|name| {
+            let reason = binding.unresolved.get(name)?;
+            Some(format!("its {resource_type} ARN needs `{name}`: {reason}"))
+        })
+        .collect()
+}
+
+fn unseen_reason(spec: &flows::ActionSpec, missing: &BTreeSet<String>) -> String {
+    let resource_type = spec.resource_type.as_deref().unwrap_or("resource");
     if missing.is_empty() {
         return format!("no {resource_type} of the right shape was seen in the events");
     }
@@ -533,20 +607,21 @@ fn anticipated_requirement(
     }
 }
 
-/// A flow the workflow runs: one binding per time the workflow runs it,
-/// and the variables it names only at run time.
+/// A flow the workflow runs: one binding per time the workflow runs it.
 #[derive(Debug, Default)]
 struct HintedFlow {
     bindings: Vec<Binding>,
-    unresolved: BTreeMap<String, String>,
     /// The workflow files that run it.
     workflow: String,
 }
 
 /// Builds the bindings of the flows the hints name. Partition, Region and
-/// Account come from the first call of the role in the records, else from
-/// the workflow's `configure-aws-credentials` step. A hint's own Region or
-/// Account (a private ECR registry host names both) wins over either.
+/// Account come from the `configure-aws-credentials` step the hint's step
+/// runs under, else from the first call of the role in the records. The
+/// workflow's `aws-region` is where its calls go, while a record of a
+/// global service (IAM, the global STS endpoint) is in us-east-1. A hint's
+/// own Region or Account (a private ECR registry host, a function ARN) wins
+/// over either.
 fn hinted_flows(
     flows: &FlowSet,
     hints: &DeployHints,
@@ -561,11 +636,6 @@ fn hinted_flows(
         })
         .map(|record| Binding::of_record(record, ""))
         .unwrap_or_default();
-    for (name, hint) in &hints.base {
-        base.values
-            .entry(name.clone())
-            .or_insert_with(|| escape_resource_name(&hint.value));
-    }
     base.values
         .entry("Partition".to_owned())
         .or_insert_with(|| "aws".to_owned());
@@ -575,37 +645,7 @@ fn hinted_flows(
             continue;
         };
         let entry = hinted.entry(index).or_default();
-        let mut binding = base.clone();
-        binding.origin = hint.workflow.clone();
-        for (name, value) in &hint.values {
-            binding
-                .values
-                .insert(name.clone(), escape_resource_name(&value.value));
-            binding.sources.insert(name.clone(), value.origin.clone());
-        }
-        for (name, value) in &hint.values {
-            if name.ends_with("RoleArn") && !value.value.starts_with("arn:") {
-                // A task definition may name a role by name; it is then a
-                // role of the deploy's account.
-                let role = binding.fill("arn:${Partition}:iam::${Account}:role/").ok();
-                match role {
-                    Some(prefix) => {
-                        let arn = format!("{prefix}{}", escape_resource_name(&value.value));
-                        binding.values.insert(name.clone(), arn);
-                    }
-                    None => {
-                        binding.values.remove(name);
-                    }
-                }
-            }
-        }
-        entry.bindings.push(binding);
-        for (name, reason) in &hint.unresolved {
-            entry
-                .unresolved
-                .entry(name.clone())
-                .or_insert_with(|| reason.clone());
-        }
+        entry.bindings.push(hint_binding(&base, hint));
         if !entry.workflow.split(", ").any(|file| file == hint.workflow) {
             if !entry.workflow.is_empty() {
                 entry.workflow.push_str(", ");
@@ -614,6 +654,87 @@ fn hinted_flows(
         }
     }
     hinted
+}
+
+/// Builds the binding of one hint over the records' base values.
+fn hint_binding(base: &Binding, hint: &FlowHint) -> Binding {
+    let mut binding = base.clone();
+    binding.origin = hint.workflow.clone();
+    binding.from_workflow = true;
+    binding.unresolved = hint.unresolved.clone();
+    if !hint.calls.is_empty() {
+        binding.calls = Some(hint.calls.iter().cloned().collect());
+    }
+    if let hints::StepRole::Unresolved(reason) = &hint.role {
+        binding.caveat = Some(format!(
+            "the step's role is unknown before the run ({reason}), and is taken to be this role"
+        ));
+    }
+    for (name, value) in &hint.credentials {
+        binding
+            .values
+            .insert(name.clone(), escape_resource_name(&value.value));
+    }
+    for (name, value) in &hint.values {
+        binding
+            .values
+            .insert(name.clone(), escape_resource_name(&value.value));
+        binding.sources.insert(name.clone(), value.origin.clone());
+    }
+    for (name, value) in &hint.values {
+        if name.ends_with("RoleArn") {
+            resolve_role(&mut binding, name, value);
+        } else if name == "KmsKeyArn" {
+            match bind::kms_key_arn(&value.value, &binding.values) {
+                Some(arn) => {
+                    binding.values.insert(name.clone(), arn);
+                }
+                None => {
+                    binding.values.remove(name);
+                    binding.unresolved.insert(
+                        name.clone(),
+                        format!(
+                            "{} names `{}`, which is not a key ARN or key id",
+                            value.origin, value.value
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    binding
+}
+
+/// Turns a role name into a role ARN of the deploy's account (a task
+/// definition may name its roles by name), and leaves out a role of
+/// another account: IAM lets a principal pass only roles of its own
+/// account.
+fn resolve_role(binding: &mut Binding, name: &str, value: &hints::HintValue) {
+    let account = binding.values.get("Account").cloned();
+    if !value.value.starts_with("arn:") {
+        match binding.fill("arn:${Partition}:iam::${Account}:role/").ok() {
+            Some(prefix) => {
+                let arn = format!("{prefix}{}", escape_resource_name(&value.value));
+                binding.values.insert(name.to_owned(), arn);
+            }
+            None => {
+                binding.values.remove(name);
+            }
+        }
+        return;
+    }
+    let role_account = value.value.split(':').nth(4).unwrap_or("");
+    if let Some(account) = account.filter(|account| account != role_account) {
+        binding.values.remove(name);
+        binding.unresolved.insert(
+            name.to_owned(),
+            format!(
+                "the role `{}` ({}) is in account {role_account}, and IAM cannot pass a role \
+                 of another account than the deploy's ({account})",
+                value.value, value.origin
+            ),
+        );
+    }
 }
 
 /// Collects items without duplicates, in the order they come.

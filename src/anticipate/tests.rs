@@ -508,3 +508,316 @@ fn an_upload_that_names_its_kms_key_needs_generate_data_key_on_it() {
             .any(|item| item.action == "kms:GenerateDataKey"));
     }
 }
+
+/// Learns from `records` with the deploy hints of `workflow`, written as
+/// `.github/workflows/deploy.yml` with `files` beside `.github/`.
+fn learn_workflow(workflow: &str, files: &[(&str, &str)], records: Vec<Record>) -> Report {
+    let root = tempfile::tempdir().unwrap();
+    for (path, text) in files {
+        std::fs::write(root.path().join(path), text).unwrap();
+    }
+    let folder = root.path().join(".github/workflows");
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("deploy.yml");
+    std::fs::write(&path, workflow).unwrap();
+    let mut options = options(AnticipateMode::Suggest);
+    options.hints = read_workflow(&path, None).unwrap();
+    let mut report = learn(records, Catalog::embedded().unwrap(), &options);
+    // Reasons name the temporary folder; the tests compare the rest.
+    let root = format!("{}/", root.path().display());
+    for item in &mut report.not_anticipated {
+        item.reason = item.reason.replace(&root, "");
+    }
+    for item in &mut report.anticipated {
+        item.reason = item.reason.replace(&root, "");
+    }
+    report
+}
+
+/// A denied `ecr:GetAuthorizationToken`, which activates the workflow's
+/// flows.
+fn denied_login() -> Record {
+    call(
+        "2026-11-20T09:00:00Z",
+        "ecr.amazonaws.com",
+        "GetAuthorizationToken",
+        json!(null),
+        Some(("ecr:GetAuthorizationToken", "*")),
+    )
+}
+
+fn reasons_of<'a>(report: &'a Report, action: &str) -> Vec<&'a str> {
+    report
+        .not_anticipated
+        .iter()
+        .filter(|item| item.action == action)
+        .map(|item| item.reason.as_str())
+        .collect()
+}
+
+const CREDENTIALS: &str = "      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::111122223333:role/gha-deploy
+          aws-region: eu-west-1
+";
+
+#[test]
+fn jobs_of_other_roles_are_not_anticipated() {
+    let workflow = "
+jobs:
+  build:
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with: {role-to-assume: arn:aws:iam::111122223333:role/gha-build, aws-region: us-east-1}
+      - run: aws s3 cp ./app.zip s3://build-artifacts/app.zip
+  deploy:
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with: {role-to-assume: arn:aws:iam::111122223333:role/gha-deploy, aws-region: us-east-1}
+      - run: aws s3 cp ./index.html s3://deploy-site/index.html
+  other-account:
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with: {role-to-assume: arn:aws:iam::999988887777:role/gha-deploy, aws-region: us-east-1}
+      - run: aws s3 cp ./index.html s3://other-site/index.html
+  chained:
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with: {role-to-assume: gha-deploy, aws-region: us-east-1}
+      - run: aws s3 cp ./a s3://before-chain/a
+      - uses: aws-actions/configure-aws-credentials@v4
+        with: {role-to-assume: arn:aws:iam::111122223333:role/prod-admin, aws-region: us-east-1, role-chaining: true}
+      - run: aws s3 cp ./x s3://after-chain/x
+  unknown-role:
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with: {role-to-assume: '${{ secrets.ROLE }}', aws-region: us-east-1}
+      - run: aws s3 cp ./y s3://secret-role-site/y
+";
+    let report = learn_workflow(workflow, &[], vec![denied_login()]);
+    let uploads: Vec<&Anticipated> = report
+        .anticipated
+        .iter()
+        .filter(|item| item.requirement.action == "s3:PutObject")
+        .collect();
+    let resources: Vec<&str> = uploads
+        .iter()
+        .map(|item| item.requirement.resource.as_str())
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            "arn:aws:s3:::before-chain/a",
+            "arn:aws:s3:::deploy-site/index.html",
+            "arn:aws:s3:::secret-role-site/y"
+        ]
+    );
+    let caveat = "the step's role is unknown before the run (`with.role-to-assume` of step \
+                  `aws-actions/configure-aws-credentials` of job `unknown-role`";
+    assert!(uploads[2].reason.contains(caveat), "{}", uploads[2].reason);
+    assert!(!uploads[1].reason.contains("unknown before the run"));
+}
+
+#[test]
+fn function_arn_keeps_its_account_and_region() {
+    let workflow = format!(
+        "
+jobs:
+  deploy:
+    steps:
+{CREDENTIALS}      - run: aws lambda update-function-code --function-name arn:aws:lambda:eu-central-1:444455556666:function:xacct:live --zip-file fileb://f.zip
+      - run: aws lambda update-function-code --function-name 555566667777:function:partial --zip-file fileb://f.zip
+"
+    );
+    let report = learn_workflow(&workflow, &[], vec![denied_login()]);
+    assert_eq!(
+        pairs(&report),
+        [
+            (
+                "lambda:UpdateFunctionCode".to_owned(),
+                "arn:aws:lambda:eu-central-1:444455556666:function:xacct".to_owned()
+            ),
+            (
+                "lambda:UpdateFunctionCode".to_owned(),
+                "arn:aws:lambda:eu-west-1:555566667777:function:partial".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn lambda_commands_anticipate_only_their_calls() {
+    let workflow = format!(
+        "
+jobs:
+  deploy:
+    steps:
+{CREDENTIALS}      - run: aws lambda publish-version --function-name only-publish
+      - run: aws lambda update-function-configuration --function-name only-config --timeout 9
+      - run: |
+          aws lambda update-function-code --function-name code --zip-file fileb://f.zip --publish
+          aws lambda wait function-updated --function-name code
+"
+    );
+    let report = learn_workflow(&workflow, &[], vec![denied_login()]);
+    let function = |name: &str| format!("arn:aws:lambda:eu-west-1:111122223333:function:{name}");
+    let mut found = pairs(&report);
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            (
+                "lambda:GetFunctionConfiguration".to_owned(),
+                function("code")
+            ),
+            ("lambda:PublishVersion".to_owned(), function("code")),
+            ("lambda:PublishVersion".to_owned(), function("only-publish")),
+            ("lambda:UpdateFunctionCode".to_owned(), function("code")),
+            (
+                "lambda:UpdateFunctionConfiguration".to_owned(),
+                function("only-config")
+            ),
+        ]
+    );
+}
+
+#[test]
+fn workflow_region_beats_a_global_service_record() {
+    let workflow = format!(
+        "
+jobs:
+  deploy:
+    steps:
+{CREDENTIALS}      - run: aws lambda update-function-code --function-name f3 --zip-file fileb://f.zip
+      - run: AWS_REGION=ap-south-1 aws lambda update-function-code --function-name f4 --zip-file fileb://f.zip
+"
+    );
+    let get_role = call(
+        "2026-11-20T09:00:00Z",
+        "iam.amazonaws.com",
+        "GetRole",
+        json!({"roleName": "x"}),
+        Some(("iam:GetRole", "arn:aws:iam::111122223333:role/x")),
+    );
+    let report = learn_workflow(&workflow, &[], vec![get_role]);
+    let resources: Vec<String> = pairs(&report)
+        .into_iter()
+        .filter(|(action, _)| action == "lambda:UpdateFunctionCode")
+        .map(|(_, resource)| resource)
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            "arn:aws:lambda:ap-south-1:111122223333:function:f4",
+            "arn:aws:lambda:eu-west-1:111122223333:function:f3"
+        ]
+    );
+    let item = &report.anticipated[0];
+    assert_eq!(item.requirement.resource_source, ResourceSource::Workflow);
+}
+
+#[test]
+fn unresolved_uploads_stay_listed_beside_resolved_ones() {
+    let workflow = format!(
+        "
+jobs:
+  deploy:
+    steps:
+{CREDENTIALS}      - run: aws s3 cp ./x \"s3://known-bucket/x\"
+      - run: aws s3 cp ./y \"s3://${{{{ secrets.PROD_BUCKET }}}}/y\"
+      - run: aws s3 cp ./z s3://artifacts/releases/${{{{ github.sha }}}}.zip
+"
+    );
+    let denied_upload = call(
+        "2026-11-20T09:00:00Z",
+        "s3.amazonaws.com",
+        "PutObject",
+        json!({"bucketName": "known-bucket", "key": "x"}),
+        Some(("s3:PutObject", "arn:aws:s3:::known-bucket/x")),
+    );
+    let report = learn_workflow(&workflow, &[], vec![denied_upload]);
+    let reasons = reasons_of(&report, "s3:PutObject");
+    assert_eq!(reasons.len(), 2, "{reasons:#?}");
+    assert!(
+        reasons[0].starts_with("its object ARN needs `BucketName`: `aws s3 cp` of step `step 3`"),
+        "{}",
+        reasons[0]
+    );
+    assert!(
+        reasons[0].ends_with("is `${{ secrets.PROD_BUCKET }}`, known only when the workflow runs")
+    );
+    assert!(
+        reasons[1].starts_with("its object ARN needs `ObjectName`: `aws s3 cp` of step `step 4`"),
+        "{}",
+        reasons[1]
+    );
+    assert!(reasons[1].ends_with("is `${{ github.sha }}`, known only when the workflow runs"));
+}
+
+#[test]
+fn s3_options_anticipate_their_permissions() {
+    let key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let workflow = format!(
+        "
+jobs:
+  deploy:
+    steps:
+{CREDENTIALS}      - run: aws s3 sync ./dist s3://site-b --delete
+      - run: aws s3 cp index.html s3://site-c/index.html --acl public-read
+      - run: aws s3 cp ./x s3://sse-b/x --sse aws:kms --sse-kms-key-id {key}
+      - run: aws s3 sync ./dist s3://keep-b
+"
+    );
+    let report = learn_workflow(&workflow, &[], vec![denied_login()]);
+    let found = pairs(&report);
+    let has =
+        |action: &str, resource: &str| found.contains(&(action.to_owned(), resource.to_owned()));
+    assert!(
+        has("s3:DeleteObject", "arn:aws:s3:::site-b/*"),
+        "{found:#?}"
+    );
+    assert!(!has("s3:DeleteObject", "arn:aws:s3:::keep-b/*"));
+    assert!(has("s3:PutObjectAcl", "arn:aws:s3:::site-c/index.html"));
+    assert!(!has("s3:PutObjectAcl", "arn:aws:s3:::sse-b/x"));
+    assert!(has("kms:GenerateDataKey", key));
+}
+
+#[test]
+fn unusable_pass_roles_are_left_out() {
+    let workflow = format!(
+        "
+jobs:
+  deploy:
+    steps:
+{CREDENTIALS}      - uses: aws-actions/amazon-ecs-deploy-task-definition@v2
+        with:
+          task-definition: td.json
+          cluster: prod
+          service: api
+"
+    );
+    let definition = r#"{"family": "api",
+        "taskRoleArn": "arn:aws:iam::444455556666:role/xacct-task",
+        "executionRoleArn": "arn:aws:iam::111122223333:role/${EXEC_ROLE}"}"#;
+    let report = learn_workflow(&workflow, &[("td.json", definition)], vec![denied_login()]);
+    assert!(
+        report
+            .anticipated
+            .iter()
+            .all(|item| item.requirement.action != "iam:PassRole"),
+        "{:#?}",
+        report.anticipated
+    );
+    let reasons = reasons_of(&report, "iam:PassRole");
+    assert_eq!(
+        reasons,
+        [
+            "its role ARN needs `TaskRoleArn`: the role `arn:aws:iam::444455556666:role/xacct-task` \
+             (td.json) is in account 444455556666, and IAM cannot pass a role of another account \
+             than the deploy's (111122223333)",
+            "its role ARN needs `ExecutionRoleArn`: the task definition td.json sets \
+             `executionRoleArn` to `arn:aws:iam::111122223333:role/${EXEC_ROLE}`, which holds an \
+             unexpanded shell placeholder",
+        ]
+    );
+}

@@ -434,8 +434,19 @@ pub fn commands(script: &str) -> Vec<Vec<String>> {
         let mut word = String::new();
         let mut in_word = false;
         let mut quote: Option<char> = None;
-        let mut chars = line.chars().peekable();
-        while let Some(ch) = chars.next() {
+        let mut chars = line.char_indices().peekable();
+        while let Some((index, ch)) = chars.next() {
+            // GitHub replaces `${{ … }}` before the shell runs, so the
+            // spaces inside it split no word.
+            if let Some(expression) = expression_at(line, index) {
+                word.push_str(expression);
+                in_word = true;
+                while chars
+                    .next_if(|(next, _)| *next < index + expression.len())
+                    .is_some()
+                {}
+                continue;
+            }
             match (quote, ch) {
                 (Some(open), _) if ch == open => quote = None,
                 (Some(_), _) => word.push(ch),
@@ -446,7 +457,7 @@ pub fn commands(script: &str) -> Vec<Vec<String>> {
                 (None, '#') if !in_word => break,
                 (None, ' ' | '\t') => end_word(&mut words, &mut word, &mut in_word),
                 (None, ';' | '|' | '&') => {
-                    if ch != ';' && chars.peek() == Some(&ch) {
+                    if ch != ';' && chars.peek().map(|(_, next)| *next) == Some(ch) {
                         chars.next();
                     }
                     end_word(&mut words, &mut word, &mut in_word);
@@ -466,6 +477,16 @@ pub fn commands(script: &str) -> Vec<Vec<String>> {
         }
     }
     commands
+}
+
+/// Returns the `${{ … }}` expression that starts at `index` of `line`.
+fn expression_at(line: &str, index: usize) -> Option<&str> {
+    let rest = line.get(index..)?;
+    if !rest.starts_with("${{") {
+        return None;
+    }
+    let end = rest.find("}}")?;
+    rest.get(..end + 2)
 }
 
 fn end_word(words: &mut Vec<String>, word: &mut String, in_word: &mut bool) {
@@ -573,6 +594,29 @@ mod tests {
                 ],
                 vec!["echo", "a b"],
                 vec!["tee", "out"],
+            ]
+        );
+    }
+
+    #[test]
+    fn commands_keep_expressions_as_one_word() {
+        let script = "docker push ${{ steps.ecr.outputs.registry }}/web:latest\n\
+                      aws eks update-kubeconfig --name ${{ vars.CLUSTER }} # prod";
+        assert_eq!(
+            commands(script),
+            [
+                vec![
+                    "docker",
+                    "push",
+                    "${{ steps.ecr.outputs.registry }}/web:latest"
+                ],
+                vec![
+                    "aws",
+                    "eks",
+                    "update-kubeconfig",
+                    "--name",
+                    "${{ vars.CLUSTER }}"
+                ],
             ]
         );
     }

@@ -158,6 +158,7 @@ jobs:
   push:
     steps:
       - uses: aws-actions/amazon-ecr-login@v2
+        id: login
       - run: docker push $ECR_REGISTRY/$ECR_REPOSITORY:latest
         env:
           ECR_REGISTRY: ${{ steps.login.outputs.registry }}
@@ -203,7 +204,11 @@ jobs:
         [
             (
                 "s3-sync-upload",
-                vec![("BucketName", "site-bucket"), ("Prefix", "docs/")]
+                vec![
+                    ("BucketName", "site-bucket"),
+                    ("Prefix", "docs/"),
+                    ("SyncDelete", "--delete")
+                ]
             ),
             (
                 "s3-cp-upload",
@@ -214,7 +219,12 @@ jobs:
             ),
             (
                 "lambda-deploy",
-                vec![("FunctionName", "orders"), ("Region", "eu-west-1")]
+                vec![
+                    ("Account", "1"),
+                    ("FunctionName", "orders"),
+                    ("Partition", "aws"),
+                    ("Region", "eu-west-1")
+                ]
             ),
             (
                 "cloudformation-deploy",
@@ -223,19 +233,71 @@ jobs:
             ("eks-update-kubeconfig", vec![("ClusterName", "prod")]),
         ]
     );
-    let base: Vec<(&str, &str)> = hints
-        .base
+    assert_eq!(hints.flows[2].calls, ["PublishVersion"]);
+    let credentials: Vec<(&str, &str)> = hints.flows[0]
+        .credentials
         .iter()
         .map(|(name, value)| (name.as_str(), value.value.as_str()))
         .collect();
     assert_eq!(
-        base,
+        credentials,
         [
             ("Account", "111122223333"),
             ("Partition", "aws-us-gov"),
             ("Region", "us-gov-west-1")
         ]
     );
+}
+
+#[test]
+fn login_output_registry_names_its_account() {
+    let workflow = "
+jobs:
+  deploy:
+    steps:
+      - uses: aws-actions/amazon-ecr-login@v2
+        id: ecr
+        with:
+          registries: \"444455556666\"
+      - env:
+          REGISTRY: ${{ steps.ecr.outputs.registry }}
+        run: docker push \"$REGISTRY/app:latest\"
+      - run: docker push ${{ steps.ecr.outputs.registry }}/web:latest
+      - run: |
+          docker push \"$REG/unset:latest\"
+          docker push \"$(cat registry.txt)/command:latest\"
+          docker push \"${{ secrets.REGISTRY }}/secret:latest\"
+";
+    let hints = hints_of(workflow, &[]);
+    let flows: Vec<Vec<(&str, &str)>> = hints.flows.iter().map(values).collect();
+    assert_eq!(
+        flows,
+        [
+            vec![("Account", "444455556666"), ("RepositoryName", "app")],
+            vec![("Account", "444455556666"), ("RepositoryName", "web")],
+            vec![],
+            vec![],
+            vec![],
+        ]
+    );
+    let registries: Vec<&str> = hints
+        .flows
+        .iter()
+        .skip(2)
+        .map(|hint| hint.unresolved["RepositoryName"].as_str())
+        .collect();
+    for (reason, expression) in registries.iter().zip([
+        "`$REG`",
+        "`$(cat registry.txt)`",
+        "`${{ secrets.REGISTRY }}`",
+    ]) {
+        assert!(
+            reason.contains(&format!(
+                "is {expression}, known only when the workflow runs"
+            )),
+            "{reason}"
+        );
+    }
 }
 
 #[test]
