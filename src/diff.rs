@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use crate::policy::eval::{evaluate_documents, Decision, Request, StatementRef};
-use crate::policy::parse::{NamedPolicy, PolicyKind, PolicySet};
+use crate::policy::parse::{InputShape, NamedPolicy, PolicyKind, PolicySet};
 use crate::policy::wildcard::{matches_action, matches_resource};
 use crate::policy::{ConditionBlock, PolicyDocument, Statement, ValueList};
 use crate::proposal;
@@ -151,6 +151,12 @@ pub struct EditedDocument {
     pub policy: String,
     /// Where it was read.
     pub source: String,
+    /// The policy's role for the principal.
+    pub kind: PolicyKind,
+    /// The shape of the input it was read from.
+    pub shape: InputShape,
+    /// The managed policy's ARN, when known.
+    pub arn: Option<String>,
     /// The document as read.
     pub before: PolicyDocument,
     /// The document with the edits applied.
@@ -246,6 +252,9 @@ pub fn plan(missing: &[Requirement], flag: &[Requirement], current: &PolicySet) 
         .map(|policy| EditedDocument {
             policy: policy.name.clone(),
             source: policy.source.clone(),
+            kind: policy.kind,
+            shape: policy.shape,
+            arn: policy.arn.clone(),
             before: policy.document.clone(),
             after: policy.document.clone(),
         })
@@ -448,6 +457,9 @@ fn new_document() -> EditedDocument {
     EditedDocument {
         policy: "trailgrant-additions".to_owned(),
         source: "new inline policy".to_owned(),
+        kind: PolicyKind::Inline,
+        shape: InputShape::Document,
+        arn: None,
         before: PolicyDocument::with_statements(Vec::new()),
         after: PolicyDocument::with_statements(Vec::new()),
     }
@@ -463,6 +475,9 @@ fn append_new_statements(
         documents.push(EditedDocument {
             policy: "trailgrant-additions".to_owned(),
             source: "new inline policy".to_owned(),
+            kind: PolicyKind::Inline,
+            shape: InputShape::Document,
+            arn: None,
             before: PolicyDocument::with_statements(Vec::new()),
             after: PolicyDocument::with_statements(Vec::new()),
         });
@@ -707,6 +722,29 @@ fn old_ecs_service_arn(written: &str, needed: &str) -> Option<String> {
         .then(|| needed.to_owned())
 }
 
+/// Returns one warning for each customer managed policy the edit widens:
+/// other roles, users or groups it is attached to gain the permissions too.
+pub fn managed_policy_warnings(diff: &PolicyDiff) -> Vec<String> {
+    diff.documents
+        .iter()
+        .filter(|document| {
+            document.kind == PolicyKind::Managed && document.before != document.after
+        })
+        .map(|document| {
+            let arn = document
+                .arn
+                .as_deref()
+                .map_or(String::new(), |arn| format!(" (`{arn}`)"));
+            format!(
+                "the edit widens the customer managed policy `{}`{arn}; every role, user or \
+                 group it is attached to gains the same permissions, so put the statements in an \
+                 inline policy of the role instead if the others should not have them",
+                document.policy
+            )
+        })
+        .collect()
+}
+
 /// Writes a unified diff of every edited document (pretty-printed JSON with
 /// a stable key order).
 pub fn unified(diff: &PolicyDiff, color: bool) -> String {
@@ -722,8 +760,23 @@ pub fn unified(diff: &PolicyDiff, color: bool) -> String {
         let (before, after) = (json_inert(&before), json_inert(&after));
         let text = similar::TextDiff::from_lines(&before, &after);
         let source = terminal_safe(&document.source);
-        let header_a = format!("a/{source}");
-        let header_b = format!("b/{source}");
+        let (header_a, header_b) = if document.shape == InputShape::Document {
+            (format!("a/{source}"), format!("b/{source}"))
+        } else {
+            // The document is one of several inside the file, so the line
+            // numbers cannot be applied to the file: the headers name the
+            // policy, and a line before them states this.
+            let policy = terminal_safe(&document.policy);
+            out.push_str(&format!(
+                "# policy `{policy}` inside `{source}` ({}); line numbers count lines of the \
+                 pretty-printed document, not of the file\n",
+                document.shape.description()
+            ));
+            (
+                format!("a/{source}#{policy}"),
+                format!("b/{source}#{policy}"),
+            )
+        };
         let rendered = text
             .unified_diff()
             .context_radius(3)

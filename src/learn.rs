@@ -283,6 +283,9 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         };
         plan_edit(&findings, current, included)
     });
+    if let Some(diff) = &diff {
+        warnings.extend(diff::managed_policy_warnings(diff));
+    }
     let policy = proposal::document(statements);
     let refused: Vec<&Record> = denials
         .iter()

@@ -16,6 +16,11 @@ use serde::Serialize;
 use crate::policy::{Effect, PolicyDocument, Statement, ValueList};
 use crate::record::Record;
 
+mod deny;
+mod matching;
+
+use matching::{base_operator, claim_name, escape_subject, operator_met, ClaimVariables};
+
 /// The GitHub Actions OIDC issuer host.
 pub const GITHUB_ISSUER: &str = "token.actions.githubusercontent.com";
 
@@ -185,6 +190,10 @@ pub struct TrustFinding {
     /// The index of the statement the proposal edits.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub statement_index: Option<usize>,
+    /// The index of the Deny statement whose conditions the token meets,
+    /// which rejects it whatever the Allow statements grant.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<usize>,
 }
 
 /// Whether a refused token should be admitted.
@@ -248,6 +257,7 @@ fn diagnose_one(
         explanation: String::new(),
         proposed_statement: None,
         statement_index: None,
+        denied_by: None,
     };
     let subject = finding
         .claims
@@ -262,12 +272,19 @@ fn diagnose_one(
         );
         return finding;
     };
+    let variables = matching::has_variables(trust);
+    let denies = deny::denials(trust, &finding.claims, variables);
+    if let Some(denial) = denies.iter().find(|denial| denial.certain) {
+        deny::explain_certain(&mut finding, denial, &subject);
+        return finding;
+    }
     let candidates: Vec<(usize, &Statement)> = trust
         .statements
         .iter()
         .enumerate()
         .filter(|(_, statement)| {
-            statement.effect == Effect::Allow && trusts_provider(statement, &finding.claims)
+            statement.effect == Effect::Allow
+                && matching::covers_web_identity(statement, finding.claims.provider.as_deref())
         })
         .collect();
     if candidates.is_empty() {
@@ -277,14 +294,16 @@ fn diagnose_one(
              principal for `sts:AssumeRoleWithWebIdentity`; add one scoped to subject `{subject}`",
             finding.claims.provider.as_deref().unwrap_or("(not recorded)")
         );
+        deny::append_possible(&mut finding, &denies);
         return finding;
     }
     for (_, statement) in &candidates {
         finding
             .checks
-            .push(check_statement(statement, &finding.claims));
+            .push(check_statement(statement, &finding.claims, variables));
     }
-    decide(&mut finding, &candidates, &subject);
+    decide(&mut finding, &candidates, &subject, variables);
+    deny::append_possible(&mut finding, &denies);
     finding
 }
 
@@ -302,49 +321,27 @@ fn context_words(finding: &TrustFinding) -> String {
         .unwrap_or_default()
 }
 
-fn trusts_provider(statement: &Statement, claims: &TokenClaims) -> bool {
-    let acts = statement.actions().iter().any(|action| {
-        like(
-            &action.to_ascii_lowercase(),
-            "sts:assumerolewithwebidentity",
-        )
-    });
-    let federated = statement
-        .principal
-        .as_ref()
-        .and_then(|principal| principal.get("Federated"))
-        .map(|value| match value {
-            serde_json::Value::String(one) => vec![one.clone()],
-            serde_json::Value::Array(many) => many
-                .iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect(),
-            _ => Vec::new(),
-        })
-        .unwrap_or_default();
-    let provider_ok = match claims.provider.as_deref() {
-        Some(provider) => federated.iter().any(|f| f == provider || f == "*"),
-        None => !federated.is_empty(),
-    };
-    acts && provider_ok
-}
-
-fn check_statement(statement: &Statement, claims: &TokenClaims) -> Vec<ConditionCheck> {
+/// Checks every condition of `statement` against the token. `variables`
+/// is true when the document's values may contain policy variables.
+fn check_statement(
+    statement: &Statement,
+    claims: &TokenClaims,
+    variables: bool,
+) -> Vec<ConditionCheck> {
     let issuer = claims.issuer.as_deref().unwrap_or(GITHUB_ISSUER);
+    let source = ClaimVariables { claims, issuer };
+    let source: Option<&dyn crate::policy::wildcard::VariableSource> = variables.then_some(&source);
     let mut checks = Vec::new();
     for (operator, keys) in statement.condition.iter().flatten() {
         for (key, values) in keys {
-            let claim = key
-                .strip_prefix(issuer)
-                .and_then(|rest| rest.strip_prefix(':'));
-            let actual = match claim {
+            let actual = match claim_name(key, issuer) {
                 Some("sub") => claims.subject.clone(),
                 Some("aud") => claims.audience.clone(),
                 _ => None,
             };
             let met = actual
                 .as_deref()
-                .and_then(|value| operator_met(operator, values.values(), value));
+                .and_then(|value| operator_met(operator, values.values(), value, source));
             checks.push(ConditionCheck {
                 operator: operator.clone(),
                 key: key.clone(),
@@ -357,29 +354,17 @@ fn check_statement(statement: &Statement, claims: &TokenClaims) -> Vec<Condition
     checks
 }
 
-/// Evaluates the string operators trust policies use on one value.
-fn operator_met(operator: &str, expected: &[String], actual: &str) -> Option<bool> {
-    let base = operator
-        .trim_start_matches("ForAnyValue:")
-        .trim_start_matches("ForAllValues:");
-    let base = base.strip_suffix("IfExists").unwrap_or(base);
-    let any = |test: &dyn Fn(&str) -> bool| expected.iter().any(|value| test(value));
-    Some(match base {
-        "StringEquals" => any(&|value| value == actual),
-        "StringEqualsIgnoreCase" => any(&|value| value.eq_ignore_ascii_case(actual)),
-        "StringLike" => any(&|value| like(value, actual)),
-        "StringNotEquals" => !any(&|value| value == actual),
-        "StringNotLike" => !any(&|value| like(value, actual)),
-        _ => return None,
-    })
-}
-
 /// IAM `StringLike` matching: `*` any run of characters, `?` one.
 fn like(pattern: &str, value: &str) -> bool {
     crate::policy::wildcard::like(pattern, value)
 }
 
-fn decide(finding: &mut TrustFinding, candidates: &[(usize, &Statement)], subject: &str) {
+fn decide(
+    finding: &mut TrustFinding,
+    candidates: &[(usize, &Statement)],
+    subject: &str,
+    variables: bool,
+) {
     let context = context_words(finding);
     let best = best_candidate(&finding.checks);
     let failed: Vec<ConditionCheck> = finding
@@ -432,7 +417,7 @@ fn decide(finding: &mut TrustFinding, candidates: &[(usize, &Statement)], subjec
             }
             _ => None,
         };
-        let edit = edit_subject(statement, &finding.claims, subject, recase);
+        let edit = edit_subject(statement, &finding.claims, subject, recase, variables);
         if edit.adds_subject {
             sentences.push(subject_sentence(finding));
         }
@@ -463,7 +448,7 @@ fn best_candidate(checks: &[Vec<ConditionCheck>]) -> usize {
 /// Returns `aud` or `sub` for a check on one of the OIDC claims.
 fn claim_of(check: &ConditionCheck) -> Option<&'static str> {
     let (_, claim) = check.key.rsplit_once(':')?;
-    match claim {
+    match claim.to_ascii_lowercase().as_str() {
         "aud" => Some("aud"),
         "sub" => Some("sub"),
         _ => None,
@@ -668,25 +653,28 @@ struct SubjectEdit {
 
 /// Edits every `sub` condition of `statement` that refuses `subject`: the
 /// repository is first written in the token's casing when `recase` gives
-/// it, then the subject is added where the condition still refuses it.
-/// Every positive `sub` condition gets the edit, because all conditions of
-/// a statement must hold.
+/// it, then the subject is added, escaped for the operator, where the
+/// condition still refuses it. Every positive `sub` condition gets the
+/// edit, set operators included, because all conditions of a statement must
+/// hold.
 fn edit_subject(
     statement: &Statement,
     claims: &TokenClaims,
     subject: &str,
     recase: Option<&str>,
+    variables: bool,
 ) -> SubjectEdit {
     let mut edited = statement.clone();
     let issuer = claims.issuer.as_deref().unwrap_or(GITHUB_ISSUER);
-    let sub_key = format!("{issuer}:sub");
+    let source = ClaimVariables { claims, issuer };
+    let source: Option<&dyn crate::policy::wildcard::VariableSource> = variables.then_some(&source);
     let mut adds_subject = false;
     for (operator, keys) in edited.condition.iter_mut().flatten() {
-        if !operator.starts_with("String") || is_negated(operator) {
+        if !base_operator(operator).starts_with("String") || is_negated(operator) {
             continue;
         }
         for (key, values) in keys.iter_mut() {
-            if !key.eq_ignore_ascii_case(&sub_key) {
+            if claim_name(key, issuer) != Some("sub") {
                 continue;
             }
             let mut list: Vec<String> = values
@@ -697,8 +685,16 @@ fn edit_subject(
                     None => value.clone(),
                 })
                 .collect();
-            if operator_met(operator, &list, subject) != Some(true) {
-                list.push(subject.to_owned());
+            if operator_met(operator, &list, subject, source) != Some(true) {
+                // NOTE: without policy variables (a `Version` other than
+                // 2012-10-17) a `*` or `?` in the subject cannot be escaped
+                // and stays a wildcard in a `StringLike` value.
+                let value = if variables {
+                    escape_subject(operator, subject)
+                } else {
+                    subject.to_owned()
+                };
+                list.push(value);
                 adds_subject = true;
             }
             if list != values.values() {
@@ -801,7 +797,7 @@ mod tests {
 
     /// Returns the failing checks of `statement` for the token.
     fn still_failing(statement: &Statement, claims: &TokenClaims) -> Vec<ConditionCheck> {
-        check_statement(statement, claims)
+        check_statement(statement, claims, true)
             .into_iter()
             .filter(|check| check.met == Some(false))
             .collect()
@@ -949,6 +945,224 @@ mod tests {
         assert!(finding
             .explanation
             .contains("a repository of another organization"));
+    }
+
+    /// Appends a Deny statement for the provider with one `sub` condition.
+    fn with_deny(
+        mut trust: PolicyDocument,
+        operator: &str,
+        key: &str,
+        value: &str,
+    ) -> PolicyDocument {
+        let deny: Statement = serde_json::from_value(json!({
+            "Effect": "Deny",
+            "Principal": {"Federated": PROVIDER},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {operator: {key: value}},
+        }))
+        .unwrap();
+        trust.statements.push(deny);
+        trust
+    }
+
+    #[test]
+    fn matching_deny_is_the_cause() {
+        let trust = with_deny(
+            trust_policy("StringLike", &["repo:example-org/*"]),
+            "StringLike",
+            SUB_KEY,
+            "repo:example-org/*:pull_request",
+        );
+        let subject = "repo:example-org/web-app:pull_request";
+        let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+        assert_eq!(finding.denied_by, Some(1));
+        assert_eq!(finding.verdict, Verdict::DoNotAdmit);
+        assert_eq!(finding.proposed_statement, None);
+        assert_eq!(finding.failed_claims, Vec::<String>::new());
+        assert_eq!(
+            finding.explanation,
+            "trust statement 1 explicitly denies subject `repo:example-org/web-app:pull_request` \
+             (a pull request workflow of `example-org/web-app`): `StringLike` \
+             `token.actions.githubusercontent.com:sub` matches \
+             `repo:example-org/*:pull_request`. An explicit Deny overrides every Allow, so no \
+             edit of an Allow statement admits this token; change that Deny only if such tokens \
+             are meant to assume the role"
+        );
+    }
+
+    #[test]
+    fn deny_beats_a_failing_allow() {
+        // The Allow refuses the subject too, but proposing to add it there
+        // would not help while the Deny matches.
+        let trust = with_deny(
+            trust_policy(
+                "StringEquals",
+                &["repo:example-org/web-app:ref:refs/heads/main"],
+            ),
+            "ForAnyValue:StringLike",
+            "Token.Actions.GitHubUserContent.com:SUB",
+            "*:pull_request",
+        );
+        let subject = "repo:example-org/web-app:pull_request";
+        let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+        assert_eq!(finding.denied_by, Some(1));
+        assert_eq!(finding.proposed_statement, None);
+    }
+
+    #[test]
+    fn deny_that_does_not_match_is_ignored() {
+        let trust = with_deny(
+            trust_policy(
+                "StringLike",
+                &["repo:example-org/web-app:ref:refs/heads/main"],
+            ),
+            "StringLike",
+            SUB_KEY,
+            "repo:example-org/*:pull_request",
+        );
+        let subject = "repo:example-org/web-app:environment:production";
+        let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+        assert_eq!(finding.denied_by, None);
+        assert_eq!(finding.verdict, Verdict::Admit);
+        assert!(finding.proposed_statement.is_some());
+        assert!(
+            !finding.explanation.contains("Deny"),
+            "{}",
+            finding.explanation
+        );
+    }
+
+    #[test]
+    fn deny_on_unshown_claim_is_named_as_possible() {
+        let trust = with_deny(
+            trust_policy(
+                "StringLike",
+                &["repo:example-org/web-app:ref:refs/heads/main"],
+            ),
+            "StringEquals",
+            "token.actions.githubusercontent.com:actor",
+            "mallory",
+        );
+        let subject = "repo:example-org/web-app:ref:refs/heads/main";
+        let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+        assert_eq!(finding.denied_by, None);
+        assert!(
+            finding.explanation.ends_with(
+                "Trust statement 1 is a Deny whose conditions on \
+                 `token.actions.githubusercontent.com:actor` CloudTrail does not show; it is the \
+                 cause if the token meets them"
+            ),
+            "{}",
+            finding.explanation
+        );
+    }
+
+    #[test]
+    fn condition_keys_ignore_letter_case() {
+        let trust: PolicyDocument = serde_json::from_value(json!({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Principal": {"Federated": PROVIDER},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {"Token.Actions.GitHubUserContent.com:Aud": "sts.amazonaws.com"},
+                    "StringLike": {
+                        "token.actions.githubusercontent.com:SUB": "repo:example-org/web-app:ref:refs/heads/main"
+                    },
+                },
+            }],
+        }))
+        .unwrap();
+        let subject = "repo:example-org/web-app:environment:production";
+        let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+        assert_eq!(finding.failed_claims, ["sub"]);
+        let edited = finding.proposed_statement.as_ref().unwrap();
+        assert_eq!(
+            condition_values(
+                edited,
+                "StringLike",
+                "token.actions.githubusercontent.com:SUB"
+            ),
+            ["repo:example-org/web-app:ref:refs/heads/main", subject]
+        );
+        assert_eq!(still_failing(edited, &finding.claims), Vec::new());
+    }
+
+    #[test]
+    fn value_case_rules_stay_with_the_operator() {
+        let expected = ["repo:Example-Org/web-app:*".to_owned()];
+        let subject = "repo:example-org/web-app:pull_request";
+        assert_eq!(
+            operator_met("StringLike", &expected, subject, None),
+            Some(false)
+        );
+        let expected = ["repo:Example-Org/web-app:pull_request".to_owned()];
+        assert_eq!(
+            operator_met("StringEqualsIgnoreCase", &expected, subject, None),
+            Some(true)
+        );
+    }
+
+    #[test]
+    fn set_operator_sub_gets_the_subject() {
+        let trusted = "repo:example-org/web-app:ref:refs/heads/dev";
+        let trust = trust_policy("ForAnyValue:StringLike", &[trusted]);
+        let subject = "repo:example-org/web-app:ref:refs/heads/main";
+        let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+        let edited = finding.proposed_statement.as_ref().unwrap();
+        assert_eq!(
+            condition_values(edited, "ForAnyValue:StringLike", SUB_KEY),
+            [trusted, subject]
+        );
+        assert_eq!(still_failing(edited, &finding.claims), Vec::new());
+    }
+
+    #[test]
+    fn subject_is_escaped_for_the_operator() {
+        let subject = "repo:example-org/web-app:ref:refs/heads/${x}";
+        for (operator, written) in [
+            (
+                "StringLike",
+                "repo:example-org/web-app:ref:refs/heads/${$}{x}",
+            ),
+            (
+                "StringEquals",
+                "repo:example-org/web-app:ref:refs/heads/${$}{x}",
+            ),
+        ] {
+            let trust = trust_policy(operator, &["repo:example-org/web-app:ref:refs/heads/main"]);
+            let finding = diagnose_one_token(&refused("sts.amazonaws.com", subject, true), &trust);
+            let edited = finding.proposed_statement.as_ref().unwrap();
+            let values = condition_values(edited, operator, SUB_KEY);
+            assert_eq!(
+                values.last().map(String::as_str),
+                Some(written),
+                "{operator}"
+            );
+            assert_eq!(
+                still_failing(edited, &finding.claims),
+                Vec::new(),
+                "{operator}"
+            );
+        }
+    }
+
+    #[test]
+    fn wildcards_are_escaped_only_in_like_values() {
+        let subject = "repo:o/r:environment:a*b?c${d}";
+        assert_eq!(
+            escape_subject("StringLike", subject),
+            "repo:o/r:environment:a${*}b${?}c${$}{d}"
+        );
+        assert_eq!(
+            escape_subject("ForAnyValue:StringLike", subject),
+            "repo:o/r:environment:a${*}b${?}c${$}{d}"
+        );
+        assert_eq!(
+            escape_subject("StringEquals", subject),
+            "repo:o/r:environment:a*b?c${$}{d}"
+        );
     }
 
     #[test]

@@ -49,6 +49,7 @@ impl RolePolicies {
             kind,
             source: "iam".to_owned(),
             arn,
+            shape: crate::policy::parse::InputShape::Iam,
             document,
         };
         let policy_name = |arn: &str| arn.rsplit('/').next().unwrap_or(arn).to_owned();

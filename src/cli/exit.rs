@@ -14,7 +14,8 @@ pub enum Exit {
     NoDenials = 0,
     /// 1: statements, policy edits or remedies were proposed.
     Proposed = 1,
-    /// 2: the run failed (bad flags, unreadable catalog, AWS error …).
+    /// 2: the run failed (bad flags, `--events` paths none of which can be
+    /// read, unreadable catalog, AWS error …).
     Error = 2,
     /// 3: some input could not be read; whatever was found is still printed.
     PartialInput = 3,

@@ -12,7 +12,7 @@ use trailgrant::anticipate::{read_workflow, AnticipateMode, DeployHints, TaskDef
 use trailgrant::aws::runs::RunSelector;
 use trailgrant::clock::{Clock, FixedClock, SystemClock};
 use trailgrant::learn::{self, LearnOptions, Window};
-use trailgrant::policy::parse::{parse_file, ParseOptions, PolicyKind, PolicySet};
+use trailgrant::policy::parse::{parse_file, InputShape, ParseOptions, PolicyKind, PolicySet};
 use trailgrant::record::{parse_time, Record, RoleSelector};
 use trailgrant::render::Format;
 use trailgrant::sanitize::terminal_safe;
@@ -149,6 +149,7 @@ struct LearnPlan {
 impl LearnPlan {
     fn from_args(args: LearnArgs) -> anyhow::Result<LearnPlan> {
         let role = RoleSelector::parse(&args.role).map_err(anyhow::Error::msg)?;
+        check_events_exist(&args.events)?;
         let clock: Box<dyn Clock> = match args.now.as_deref() {
             Some(text) => Box::new(FixedClock(parse_cli_time(text, "--now")?)),
             None => Box::new(SystemClock),
@@ -176,6 +177,7 @@ impl LearnPlan {
                     write.display()
                 );
             }
+            check_writable(write, current.as_ref())?;
         }
         let run = match (&args.run, args.last_run) {
             (Some(id), _) => Some(RunSelector::Id(id.clone())),
@@ -216,6 +218,54 @@ impl LearnPlan {
             layout: args.layout,
         })
     }
+}
+
+/// Fails when every `--events` input is a local path that cannot be
+/// opened: nothing would be read, which is a usage error, not a partial
+/// result. A missing path among readable ones is reported by the scan.
+fn check_events_exist(events: &[PathBuf]) -> anyhow::Result<()> {
+    let is_local = |path: &PathBuf| {
+        let text = path.to_string_lossy();
+        text != "-" && !text.starts_with("s3://")
+    };
+    if events.is_empty() || !events.iter().all(is_local) {
+        return Ok(());
+    }
+    let mut first_error = None;
+    for path in events {
+        match std::fs::metadata(path) {
+            Ok(_) => return Ok(()),
+            Err(error) => {
+                first_error.get_or_insert((path, error));
+            }
+        }
+    }
+    match first_error {
+        Some((path, error)) => Err(anyhow::Error::new(error).context(format!(
+            "failed to read `--events` path `{}`",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Rejects `--write` for a file that is not a plain policy document:
+/// rewriting it as one document would drop everything else it contains.
+fn check_writable(path: &Path, current: Option<&PolicySet>) -> anyhow::Result<()> {
+    let source = path.display().to_string();
+    let shape = current
+        .into_iter()
+        .flat_map(|set| &set.policies)
+        .find(|policy| policy.source == source && policy.shape != InputShape::Document)
+        .map(|policy| policy.shape);
+    if let Some(shape) = shape {
+        bail!(
+            "`--write` can update only a plain policy document (`{{\"Version\": …, \"Statement\": \
+             […]}}`), but `{source}` is {}; apply the edits of `--output diff` by hand",
+            shape.description()
+        );
+    }
+    Ok(())
 }
 
 fn read_trust_policy(path: &Path) -> anyhow::Result<trailgrant::policy::PolicyDocument> {
@@ -485,11 +535,15 @@ fn exit_for(report: &learn::Report, problems: usize) -> Exit {
 /// `PATH.bak`, then the temporary file is renamed over `path`.
 fn write_policy_file(path: &Path, report: &learn::Report) -> anyhow::Result<()> {
     let source = path.to_string_lossy();
-    let Some(edited) = report.diff.as_ref().and_then(|diff| {
-        diff.documents
-            .iter()
-            .find(|document| document.source == source)
-    }) else {
+    let Some(diff) = report.diff.as_ref() else {
+        bail!("`{}` was not read as a policy document", path.display());
+    };
+    warn_unwritten(path, diff);
+    let Some(edited) = diff
+        .documents
+        .iter()
+        .find(|document| document.source == source)
+    else {
         bail!("`{}` was not read as a policy document", path.display());
     };
     if edited.before == edited.after {
@@ -520,4 +574,22 @@ fn write_policy_file(path: &Path, report: &learn::Report) -> anyhow::Result<()> 
         backup.display()
     );
     Ok(())
+}
+
+/// Warns about each edited document that `--write` leaves unchanged because
+/// it lives in another file, or in no file yet.
+fn warn_unwritten(path: &Path, diff: &trailgrant::diff::PolicyDiff) {
+    let source = path.to_string_lossy();
+    for document in &diff.documents {
+        if document.source == source || document.before == document.after {
+            continue;
+        }
+        eprintln!(
+            "trailgrant: warning: the edit of policy `{}` in `{}` was not written, because \
+             `--write` updates only `{}`; see `--output diff`",
+            terminal_safe(&document.policy),
+            terminal_safe(&document.source),
+            path.display()
+        );
+    }
 }

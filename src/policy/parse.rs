@@ -40,6 +40,56 @@ impl PolicyKind {
     }
 }
 
+/// The shape of the input a policy document was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputShape {
+    /// A plain policy document: the file is the document.
+    Document,
+    /// `aws iam get-role-policy` output.
+    GetRolePolicy,
+    /// `aws iam get-policy-version` output.
+    GetPolicyVersion,
+    /// `aws iam get-role` output.
+    GetRole,
+    /// `aws iam get-account-authorization-details` output, or one of its
+    /// `RoleDetailList` entries.
+    AuthorizationDetails,
+    /// The IAM API.
+    Iam,
+}
+
+impl InputShape {
+    /// Describes the shape in words, naming the AWS CLI command that prints
+    /// it where there is one.
+    pub fn description(self) -> &'static str {
+        match self {
+            InputShape::Document => "a policy document",
+            InputShape::GetRolePolicy => "`get-role-policy` output",
+            InputShape::GetPolicyVersion => "`get-policy-version` output",
+            InputShape::GetRole => "`get-role` output",
+            InputShape::AuthorizationDetails => "`get-account-authorization-details` output",
+            InputShape::Iam => "the IAM API",
+        }
+    }
+
+    /// Finds the shape of a top-level JSON object, testing keys in the
+    /// order the reader does.
+    fn of(object: &Map<String, Value>) -> InputShape {
+        if object.contains_key("Statement") {
+            InputShape::Document
+        } else if object.contains_key("PolicyDocument") {
+            InputShape::GetRolePolicy
+        } else if object.contains_key("PolicyVersion") {
+            InputShape::GetPolicyVersion
+        } else if object.contains_key("Role") {
+            InputShape::GetRole
+        } else {
+            InputShape::AuthorizationDetails
+        }
+    }
+}
+
 /// A policy document with its name and where it came from.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NamedPolicy {
@@ -51,6 +101,8 @@ pub struct NamedPolicy {
     pub source: String,
     /// The managed policy's ARN, when known.
     pub arn: Option<String>,
+    /// The shape of the input it was read from.
+    pub shape: InputShape,
     /// The document.
     pub document: PolicyDocument,
 }
@@ -244,7 +296,14 @@ pub fn parse_text(
         default_name,
         options,
     };
-    reader.read(&value)
+    let mut set = reader.read(&value)?;
+    if let Value::Object(object) = &value {
+        let shape = InputShape::of(object);
+        for policy in &mut set.policies {
+            policy.shape = shape;
+        }
+    }
+    Ok(set)
 }
 
 /// Reads one policy document given as a JSON value: an object, or a string
@@ -397,6 +456,7 @@ impl Reader<'_> {
             kind,
             source: self.source.to_owned(),
             arn,
+            shape: InputShape::Document,
             document,
         };
         PolicySet {
@@ -448,6 +508,7 @@ impl Reader<'_> {
                 kind: PolicyKind::Trust,
                 source: self.source.to_owned(),
                 arn: None,
+                shape: InputShape::Document,
                 document,
             });
         }
@@ -566,6 +627,7 @@ impl Reader<'_> {
             kind,
             source: self.source.to_owned(),
             arn,
+            shape: InputShape::Document,
             document,
         }
     }

@@ -543,3 +543,192 @@ fn a_role_without_records_names_the_roles_the_input_shows_denied() {
          arn:aws:iam::999988887777:role/gha-deploy (1)"
     );
 }
+
+/// Copies `fixtures/policy-write/<names>` into a new folder and runs
+/// `learn` on its events with `--policy` for each copy and `args` after.
+fn learn_with_policies(names: &[&str], args: &[&str]) -> (tempfile::TempDir, Run) {
+    let case = fixture("policy-write");
+    let folder = tempfile::tempdir().unwrap();
+    let mut command = vec![
+        "learn".to_owned(),
+        "--events".to_owned(),
+        arg(&case.join("events.json")),
+        "--role".to_owned(),
+        ROLE.to_owned(),
+        "--anticipate".to_owned(),
+        "none".to_owned(),
+    ];
+    for name in names {
+        let copy = folder.path().join(name);
+        std::fs::copy(case.join(name), &copy).unwrap();
+        command.push("--policy".to_owned());
+        command.push(arg(&copy));
+    }
+    command.extend(args.iter().map(|arg| (*arg).to_owned()));
+    // Paths in `args` are relative to the folder of the copies.
+    let command: Vec<String> = command
+        .into_iter()
+        .map(|arg| match arg.strip_prefix("COPY/") {
+            Some(name) => crate::support::arg(&folder.path().join(name)),
+            None => arg,
+        })
+        .collect();
+    let run = run(command);
+    (folder, run)
+}
+
+#[test]
+fn write_rejects_cli_output_shapes() {
+    for (name, shape) in [
+        (
+            "authorization-details.json",
+            "`get-account-authorization-details` output",
+        ),
+        ("role-policy.json", "`get-role-policy` output"),
+        ("policy-version.json", "`get-policy-version` output"),
+    ] {
+        let written = format!("COPY/{name}");
+        let (folder, run) = learn_with_policies(&[name], &["--write", &written, "-o", "json"]);
+        let path = folder.path().join(name);
+        assert_eq!(run.code, 2, "{name}: {}", run.stderr);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "trailgrant: `--write` can update only a plain policy document (`{{\"Version\": \
+                 …, \"Statement\": […]}}`), but `{}` is {shape}; apply the edits of \
+                 `--output diff` by hand\n",
+                path.display()
+            )
+        );
+        let original = std::fs::read(fixture("policy-write").join(name)).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), original, "{name}");
+        assert!(!folder.path().join(format!("{name}.bak")).exists());
+    }
+}
+
+#[test]
+fn write_names_edits_left_in_other_files() {
+    let (folder, run) = learn_with_policies(
+        &["site.json", "lambda.json"],
+        &["--write", "COPY/lambda.json", "-o", "json"],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let site = folder.path().join("site.json");
+    let lambda = folder.path().join("lambda.json");
+    assert!(
+        run.stderr.contains(&format!(
+            "trailgrant: warning: the edit of policy `site` in `{}` was not written, because \
+             `--write` updates only `{}`; see `--output diff`\n",
+            site.display(),
+            lambda.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    let written: Value = serde_json::from_slice(&std::fs::read(&lambda).unwrap()).unwrap();
+    assert_eq!(
+        written["Statement"][0]["Resource"],
+        json!([
+            "arn:aws:lambda:us-east-1:111122223333:function:worker",
+            "arn:aws:lambda:us-east-1:111122223333:function:web"
+        ])
+    );
+    let untouched = std::fs::read(&site).unwrap();
+    assert_eq!(
+        untouched,
+        std::fs::read(fixture("policy-write/site.json")).unwrap()
+    );
+}
+
+#[test]
+fn diff_of_authorization_details_names_each_policy() {
+    let (folder, run) = learn_with_policies(&["authorization-details.json"], &["-o", "diff"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let source = folder.path().join("authorization-details.json");
+    let source = source.display();
+    let headers: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|line| line.starts_with("# ") || line.starts_with("--- "))
+        .collect();
+    assert_eq!(
+        headers,
+        [
+            format!(
+                "# policy `site-upload` inside `{source}` (`get-account-authorization-details` \
+                 output); line numbers count lines of the pretty-printed document, not of the \
+                 file"
+            ),
+            format!("--- a/{source}#site-upload"),
+            format!(
+                "# policy `shared-deploy` inside `{source}` (`get-account-authorization-details` \
+                 output); line numbers count lines of the pretty-printed document, not of the \
+                 file"
+            ),
+            format!("--- a/{source}#shared-deploy"),
+        ]
+    );
+}
+
+#[test]
+fn diff_of_plain_document_keeps_file_header() {
+    let (folder, run) = learn_with_policies(&["site.json"], &["-o", "diff"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let source = folder.path().join("site.json");
+    assert!(run.stdout.starts_with(&format!(
+        "--- a/{}\n+++ b/{}\n",
+        source.display(),
+        source.display()
+    )));
+}
+
+#[test]
+fn widening_managed_policy_is_a_warning() {
+    let (_folder, run) = learn_with_policies(&["authorization-details.json"], &["-o", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let warnings = run.json()["warnings"].clone();
+    assert_eq!(
+        warnings,
+        json!([
+            "the edit widens the customer managed policy `shared-deploy` \
+             (`arn:aws:iam::111122223333:policy/shared-deploy`); every role, user or group it is \
+             attached to gains the same permissions, so put the statements in an inline policy \
+             of the role instead if the others should not have them"
+        ])
+    );
+}
+
+#[test]
+fn missing_events_path_is_an_error() {
+    let run = run([
+        "learn",
+        "--events",
+        "/nonexistent/trailgrant-events.json",
+        "--role",
+        ROLE,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "trailgrant: failed to read `--events` path `/nonexistent/trailgrant-events.json`: No such \
+         file or directory (os error 2)\n"
+    );
+    assert_eq!(run.stdout, "");
+}
+
+#[test]
+fn missing_events_path_beside_readable_is_partial() {
+    let run = run([
+        "learn",
+        "--events",
+        "/nonexistent/trailgrant-events.json",
+        &deploy_events(),
+        "--role",
+        ROLE,
+        "-o",
+        "json",
+    ]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+}

@@ -17,6 +17,7 @@ fn policy(name: &str, value: serde_json::Value) -> NamedPolicy {
         kind: PolicyKind::Inline,
         source: "test".to_owned(),
         arn: None,
+        shape: crate::policy::parse::InputShape::Document,
         document: document(value),
     }
 }

@@ -161,6 +161,7 @@ fn learn_options(
             kind: PolicyKind::Inline,
             source: "simulator".to_owned(),
             arn: None,
+            shape: trailgrant::policy::parse::InputShape::Document,
             document: current.clone(),
         }],
         ..PolicySet::default()
