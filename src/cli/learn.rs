@@ -149,7 +149,6 @@ struct LearnPlan {
 impl LearnPlan {
     fn from_args(args: LearnArgs) -> anyhow::Result<LearnPlan> {
         let role = RoleSelector::parse(&args.role).map_err(anyhow::Error::msg)?;
-        check_events_exist(&args.events)?;
         let clock: Box<dyn Clock> = match args.now.as_deref() {
             Some(text) => Box::new(FixedClock(parse_cli_time(text, "--now")?)),
             None => Box::new(SystemClock),
@@ -200,6 +199,8 @@ impl LearnPlan {
             args.anticipate,
             clock.now(),
         )?;
+        // After the option checks, so a misused option is named first.
+        check_events_exist(&args.events)?;
         Ok(LearnPlan {
             inputs: source.local_files().to_vec(),
             options: LearnOptions {
