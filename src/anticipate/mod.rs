@@ -423,13 +423,16 @@ fn anticipate_action(
         });
         match build(spec, binding, catalog) {
             Built::Arn(arn) => {
-                resources.entry(arn).or_insert_with(|| Origin {
+                let origin = resources.entry(arn).or_insert_with(|| Origin {
                     text: binding.origin_of(template),
                     conditions: fill_conditions(&spec.conditions, binding),
                     from_workflow: binding.from_workflow,
                     caveat: binding.caveat.clone(),
                     shows_need,
                 });
+                // A record and the workflow may name the same resource; the
+                // need an option shows holds whichever came first.
+                origin.shows_need |= shows_need;
             }
             Built::Missing(names) => {
                 let reasons = unresolved_reasons(spec, &names, binding);
