@@ -279,10 +279,16 @@ fn active_flows(
             .collect();
         denied_in
             .retain(|flow| hinted.contains_key(flow) || !calls(*flow).is_subset(&workflow_calls));
-        let missing = findings
-            .iter()
-            .any(|finding| finding.status == Status::Missing);
-        if missing {
+        // A denial the current policy has allowed since still means the
+        // deploy is being fixed: its next run needs the rest of the
+        // workflow, and what the policy already allows is dropped later.
+        let denied = findings.iter().any(|finding| {
+            matches!(
+                finding.status,
+                Status::Missing | Status::AlreadyAllowed | Status::Undetermined
+            )
+        });
+        if denied {
             denied_in.extend(hinted.keys().copied());
         }
     }

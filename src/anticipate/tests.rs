@@ -821,3 +821,48 @@ jobs:
         ]
     );
 }
+
+#[test]
+fn workflow_flows_follow_a_denial_the_policy_allows_since() {
+    let root = tempfile::tempdir().unwrap();
+    let folder = root.path().join(".github/workflows");
+    std::fs::create_dir_all(&folder).unwrap();
+    let path = folder.join("site.yml");
+    std::fs::write(
+        &path,
+        format!(
+            "on: push
+jobs:
+  publish:
+    runs-on: ubuntu-latest
+    steps:
+{CREDENTIALS}      - run: aws s3 sync ./dist s3://site-b/
+"
+        ),
+    )
+    .unwrap();
+    let current = crate::policy::parse::parse_text(
+        r#"{"Version": "2012-10-17", "Statement": [{"Sid": "Put", "Effect": "Allow",
+            "Action": "s3:PutObject", "Resource": "arn:aws:s3:::site-b/*"}]}"#,
+        "current.json",
+        "current",
+        &Default::default(),
+    )
+    .unwrap();
+    let mut options = options(AnticipateMode::Suggest);
+    options.hints = read_workflow(&path, None).unwrap();
+    options.current = Some(current);
+    let upload = call(
+        "2026-11-20T09:00:00Z",
+        "s3.amazonaws.com",
+        "PutObject",
+        json!({"bucketName": "site-b", "key": "index.html"}),
+        Some(("s3:PutObject", "arn:aws:s3:::site-b/index.html")),
+    );
+    let report = learn(vec![upload], Catalog::embedded().unwrap(), &options);
+    assert_eq!(report.findings[0].status, Status::AlreadyAllowed);
+    assert_eq!(
+        pairs(&report),
+        [("s3:ListBucket".to_owned(), "arn:aws:s3:::site-b".to_owned())]
+    );
+}
