@@ -18,10 +18,13 @@ cargo build --quiet --release
 trailgrant=target/release/trailgrant
 
 measure() {
-    # Prints "SECONDS MAX_RSS_KIB" for the command.
-    /usr/bin/time -q -f "%e %M" -o /tmp/trailgrant-bench.$$ "$@" >/dev/null || true
-    cat /tmp/trailgrant-bench.$$
-    rm -f /tmp/trailgrant-bench.$$
+    # Prints "SECONDS MAX_RSS_KIB" for the command. Each call has its own
+    # file: the caller reads the line before this subshell removes it.
+    local out
+    out=$(mktemp)
+    /usr/bin/time -q -f "%e %M" -o "$out" "$@" >/dev/null || true
+    cat "$out"
+    rm -f "$out"
 }
 
 find "$corpus" -name '*.gz' -print0 | xargs -0 cat >/dev/null
