@@ -249,7 +249,7 @@ impl Catalog {
             let best = best_optional(&event, &rows, |name, def| {
                 build_type(&event, action, name, def)
             });
-            if untouched_optional(&best) {
+            if untouched_optional(&best) || best.is_empty() {
                 return vec![optional_star(action)];
             }
             best
@@ -309,15 +309,34 @@ fn optional_star(action: &ActionRef<'_>) -> BuiltResource {
         .iter()
         .map(|row| format!("`{}`", row.resource_type))
         .collect();
+    let types = types.join(", ");
+    let action = action.full_name();
+    if targets_one_optional_type(&action) {
+        return star(
+            Some(format!(
+                "the event names no resource of the type(s) {types} of `{action}`, so `*` stands \
+                 for it and allows the action on every one; narrow `*` to the ARN the call used"
+            )),
+            None,
+        );
+    }
     star(
         None,
         Some(format!(
-            "the event names no resource of the optional type(s) {} of `{}`, so the call is \
-             authorized on `*`",
-            types.join(", "),
-            action.full_name()
+            "the event names no resource of the optional type(s) {types} of `{action}`, so the \
+             call is authorized on `*`"
         )),
     )
+}
+
+/// Returns true for actions whose resource types are all marked optional
+/// although every call targets one of them. S3 lists a bucket or object
+/// type beside its access-point type, each optional because a request names
+/// either one, never neither.
+fn targets_one_optional_type(action: &str) -> bool {
+    action
+        .split_once(':')
+        .is_some_and(|(prefix, _)| prefix.eq_ignore_ascii_case("s3"))
 }
 
 fn star(warning: Option<String>, note: Option<String>) -> BuiltResource {
@@ -1432,6 +1451,22 @@ mod tests {
                  `cloudwatch:PutMetricData`, so the call is authorized on `*`"
             )
         );
+    }
+
+    #[test]
+    fn s3_call_without_a_bucket_warns_on_star() {
+        for parameters in [serde_json::Value::Null, json!({"key": "k"})] {
+            let event = record("s3.amazonaws.com", "GetObject", parameters.clone());
+            let built = build("s3:GetObject", &event);
+            assert_eq!(built.len(), 1, "{parameters}");
+            assert_eq!(built[0].arn, "*", "{parameters}");
+            assert_eq!(built[0].note, None, "{parameters}");
+            let warning = built[0].warning.as_deref().unwrap_or_default();
+            assert!(
+                warning.contains("`object`") && warning.contains("narrow `*`"),
+                "{parameters}: {warning}"
+            );
+        }
     }
 
     #[test]
