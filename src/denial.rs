@@ -323,30 +323,43 @@ fn strip_suffixes(rest: &str) -> &str {
         ". Authorization ID",
         " Authorization ID",
     ];
+    // The last occurrence of each marker, because the text before the suffix
+    // may hold a marker of its own (S3 keys and role session names are chosen
+    // by callers).
     let end = markers
         .iter()
-        .filter_map(|marker| rest.find(marker))
+        .filter_map(|marker| rest.rfind(marker))
         .min()
         .unwrap_or(rest.len());
     rest.get(..end).unwrap_or(rest).trim_end()
 }
 
+/// Returns where the reason clause (` because no … policy allows …` or
+/// ` with an explicit deny in …`) starts. AWS writes it after the resource
+/// and does not escape the resource, so the last occurrence is the clause:
+/// a resource name may hold the same words.
+fn reason_start(text: &str) -> Option<usize> {
+    [" because", " with an explicit"]
+        .iter()
+        .filter_map(|marker| text.rfind(marker))
+        .max()
+}
+
 /// Finds the quote that closes a quoted resource. AWS does not escape a
 /// `"` inside the name (an S3 key may hold one), so the closing quote is the
-/// first one that the reason clause or the end of the message follows.
+/// last one before the reason clause, or the last one of the message when
+/// only a period follows it.
 fn closing_quote(quoted: &str) -> Option<usize> {
-    let ends_resource = |index: usize| {
-        let rest = quoted.get(index + 1..).unwrap_or("").trim_start();
-        rest.is_empty()
-            || rest == "."
-            || rest.starts_with("because")
-            || rest.starts_with("with an explicit")
+    let before_reason = match reason_start(quoted) {
+        Some(start) => quoted.get(..start).unwrap_or(quoted),
+        None => quoted,
     };
-    quoted
-        .match_indices('"')
-        .map(|(index, _)| index)
-        .find(|index| ends_resource(*index))
-        .or_else(|| quoted.find('"'))
+    let last = before_reason.trim_end().strip_suffix('.').unwrap_or(before_reason);
+    let last = last.trim_end();
+    if last.ends_with('"') {
+        return Some(last.len() - 1);
+    }
+    quoted.find('"')
 }
 
 /// Reads ` on resource: RES` or ` on this resource` and returns the rest.
@@ -366,15 +379,7 @@ fn read_resource<'a>(rest: &'a str, parsed: &mut ParsedMessage) -> &'a str {
             return quoted.get(close + 1..).unwrap_or("").trim_start();
         }
     }
-    let reason_at = [
-        " because ",
-        " with an explicit deny",
-        " because",
-        " with an explicit",
-    ]
-    .iter()
-    .filter_map(|marker| after.find(marker))
-    .min();
+    let reason_at = reason_start(after);
     let end = reason_at.unwrap_or(after.len());
     let resource = after.get(..end).unwrap_or(after).trim();
     // A resource that ends the message may carry the sentence's period; one
@@ -609,6 +614,59 @@ mod tests {
             parsed.resource.as_deref(),
             Some("arn:aws:s3:::my-bucket/a\"b\\c.txt")
         );
+        assert_eq!(parsed.cause, Some(Cause::IdentityPolicy));
+    }
+
+    #[test]
+    fn reason_words_in_a_key_do_not_change_the_cause() {
+        let principal = "User: arn:aws:sts::111122223333:assumed-role/gha-deploy/run is not \
+                         authorized to perform: s3:GetObject on resource: ";
+        let identity = "because no identity-based policy allows the s3:GetObject action";
+        let scp = "with an explicit deny in a service control policy";
+        let cases = [
+            (
+                format!("\"arn:aws:s3:::b/y\" {scp}\" {identity}"),
+                format!("arn:aws:s3:::b/y\" {scp}"),
+                false,
+                Cause::IdentityPolicy,
+            ),
+            (
+                format!("\"arn:aws:s3:::b/v\" {identity}\" {scp}"),
+                format!("arn:aws:s3:::b/v\" {identity}"),
+                true,
+                Cause::Scp,
+            ),
+            (
+                format!("arn:aws:s3:::b/x {identity} {scp}"),
+                format!("arn:aws:s3:::b/x {identity}"),
+                true,
+                Cause::Scp,
+            ),
+            (
+                "arn:aws:s3:::b/z because no permissions boundary allows it because no \
+                 identity-based policy allows the s3:GetObject action"
+                    .to_owned(),
+                "arn:aws:s3:::b/z because no permissions boundary allows it".to_owned(),
+                false,
+                Cause::IdentityPolicy,
+            ),
+        ];
+        for (tail, resource, explicit, cause) in cases {
+            let parsed = parse(&format!("{principal}{tail}"));
+            assert_eq!(parsed.resource.as_deref(), Some(resource.as_str()), "{tail}");
+            assert_eq!(parsed.explicit, explicit, "{tail}");
+            assert_eq!(parsed.cause, Some(cause), "{tail}");
+        }
+    }
+
+    #[test]
+    fn suffix_words_in_a_key_are_kept() {
+        let parsed = parse(
+            "User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: s3:GetObject on \
+             resource: \"arn:aws:s3:::b/a (Service: x\" because no identity-based policy allows \
+             the s3:GetObject action (Service: S3, Status Code: 403, Request ID: R1)",
+        );
+        assert_eq!(parsed.resource.as_deref(), Some("arn:aws:s3:::b/a (Service: x"));
         assert_eq!(parsed.cause, Some(Cause::IdentityPolicy));
     }
 
