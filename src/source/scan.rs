@@ -23,7 +23,7 @@ use flate2::bufread::MultiGzDecoder;
 use memchr::memchr;
 
 use super::classify::{self, Shape, CONTAINER_KEYS};
-use super::stream::{JsonStream, Span, StreamError};
+use super::stream::{advance_nested, JsonStream, Span, StreamError, ValueState};
 use super::{InputProblem, Matcher, Origin, ScanReport, MAX_RECORD_BYTES};
 use crate::record::Record;
 
@@ -280,7 +280,14 @@ fn scan_values<R: Read, F: FnMut(Record, &Origin)>(
         one_line_object = false;
         match byte {
             b',' if !first => stream.bump(),
-            b'{' => one_line_object = top_object(stream, sink, nested)? && first,
+            b'{' => match top_object(stream, sink, nested) {
+                Ok(one_line) => one_line_object = one_line && first,
+                Err(failure) if first && !nested && starts_json_lines(stream, &failure) => {
+                    stream.rewind_to_hold();
+                    return scan_lines(stream, sink, nested);
+                }
+                Err(failure) => return Err(failure),
+            },
             b'[' => array(stream, sink, Position::Element, nested)?,
             other if first => return Err(Failure::from(not_records(stream, other))),
             other => {
@@ -306,6 +313,20 @@ fn not_records<R: Read>(stream: &JsonStream<R>, byte: u8) -> StreamError {
     stream.syntax(expected, byte)
 }
 
+/// Decides whether a first value that failed to parse is the broken first
+/// line of JSON lines: the failure is a syntax error or an early end, the
+/// value is still held whole, and a later buffered line starts with `{`.
+/// Then the stream is read again as lines, and only that line is lost.
+fn starts_json_lines<R: Read>(stream: &JsonStream<R>, failure: &Failure) -> bool {
+    if matches!(failure.error, StreamError::Io(_)) {
+        return false;
+    }
+    let Some(bytes) = stream.held_and_buffered() else {
+        return false;
+    };
+    memchr::memchr_iter(b'\n', bytes).any(|at| bytes.get(at + 1) == Some(&b'{'))
+}
+
 /// Reads the rest of the stream as JSON lines.
 fn scan_lines<R: Read, F: FnMut(Record, &Origin)>(
     stream: &mut JsonStream<R>,
@@ -328,7 +349,28 @@ fn scan_lines<R: Read, F: FnMut(Record, &Origin)>(
         };
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let line = line.strip_suffix(b",").unwrap_or(line);
+        if let Some(problem) = broken_line(line) {
+            let index = sink.take_index();
+            sink.problem(Some(index), problem.to_owned());
+            continue;
+        }
         sink.value(Position::Element, line, nested);
+    }
+}
+
+/// Checks the brackets and strings of one JSON line, so a broken line is
+/// reported even when the prefilter would skip it unparsed. Returns the
+/// problem, or `None` for a line that holds one whole object or array.
+fn broken_line(line: &[u8]) -> Option<&'static str> {
+    let line = line.trim_ascii_end();
+    if !matches!(line.first(), Some(b'{' | b'[')) {
+        return Some("invalid JSON line: expected an object; skipped");
+    }
+    let mut state = ValueState::default();
+    match advance_nested(&mut state, line) {
+        (used, true) if used == line.len() => None,
+        (_, true) => Some("invalid JSON line: text after the end of its object; skipped"),
+        (_, false) => Some("invalid JSON line: it ends inside its object; skipped"),
     }
 }
 

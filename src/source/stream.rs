@@ -142,6 +142,33 @@ impl<R: Read> JsonStream<R> {
         self.hold = None;
     }
 
+    /// Returns the held value's bytes and every byte buffered after them,
+    /// or `None` when nothing is held.
+    pub fn held_and_buffered(&self) -> Option<&[u8]> {
+        let start = usize::try_from(self.hold?.checked_sub(self.base)?).ok()?;
+        self.buf.get(start..self.filled)
+    }
+
+    /// Moves back to the start of the held value and stops holding it, so
+    /// its bytes are read again. Returns false, moving nothing, when no
+    /// value is held.
+    pub fn rewind_to_hold(&mut self) -> bool {
+        let Some(start) = self.hold else {
+            return false;
+        };
+        let Some(pos) = start
+            .checked_sub(self.base)
+            .and_then(|pos| usize::try_from(pos).ok())
+            .filter(|pos| *pos <= self.filled)
+        else {
+            return false;
+        };
+        self.hold = None;
+        self.pos = pos;
+        self.anchor = start;
+        true
+    }
+
     /// Returns true while the held value is still complete in the buffer.
     pub fn is_holding(&self) -> bool {
         self.hold.is_some()

@@ -123,11 +123,54 @@ fn json_lines_broken_line_costs_only_that_line() {
     assert_eq!(report.records, 3);
     assert_eq!(report.problems.len(), 1);
     assert_eq!(report.problems[0].index, Some(1));
-    assert!(
-        report.problems[0].message.starts_with("invalid record: "),
-        "{:?}",
-        report.problems
+    assert_eq!(
+        report.problems[0].message,
+        "invalid JSON line: it ends inside its object; skipped"
     );
+}
+
+#[test]
+fn json_lines_broken_first_line_costs_only_that_line() {
+    let inputs: [&[u8]; 3] = [
+        b"{bad\n{\"eventName\":\"B\"}\n{\"eventName\":\"C\"}\n",
+        b"{\"eventVersion\":\"1.08\",\"eventName\":\n{\"eventName\":\"B\"}\n{\"eventName\":\"C\"}\n",
+        b"{\"eventName\":\"A\" x}\r\n{\"eventName\":\"B\"}\r\n{\"eventName\":\"C\"}\r\n",
+    ];
+    for input in inputs {
+        let text = String::from_utf8_lossy(input);
+        let (records, report) = scan(input);
+        assert_eq!(names(&records), [(1, "B"), (2, "C")], "{text}");
+        assert_eq!(report.records, 3, "{text}");
+        assert_eq!(report.problems.len(), 1, "{text}");
+        assert_eq!(report.problems[0].index, Some(0), "{text}");
+    }
+}
+
+#[test]
+fn json_lines_broken_lines_are_reported_past_the_prefilter() {
+    let input = b"{\"eventName\":\"A\",\"role\":\"gha-deploy\"}\n{bad\nnot json at all\n}\n\
+                  {\"eventName\":\"B\",\"role\":\"gha-deploy\"}\n{\"eventVersion\":\"1.08\",\"eventName\":\n";
+    let prefilter = Prefilter::any_of(["gha-deploy"]);
+    let (records, report) = scan_with(input, &prefilter);
+    assert_eq!(names(&records), [(0, "A"), (4, "B")]);
+    let indexes: Vec<_> = report
+        .problems
+        .iter()
+        .map(|problem| problem.index)
+        .collect();
+    assert_eq!(indexes, [Some(1), Some(2), Some(3), Some(5)]);
+    assert_eq!(
+        report.problems[1].message,
+        "invalid JSON line: expected an object; skipped"
+    );
+}
+
+#[test]
+fn broken_single_record_is_not_read_as_lines() {
+    let input = b"{\n  \"eventName\": \"A\",\n  \"x\": \n}\n";
+    let (records, report) = scan(input);
+    assert!(records.is_empty());
+    assert_eq!(report.problems.len(), 1, "{:?}", report.problems);
 }
 
 #[test]
