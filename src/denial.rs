@@ -354,7 +354,10 @@ fn closing_quote(quoted: &str) -> Option<usize> {
         Some(start) => quoted.get(..start).unwrap_or(quoted),
         None => quoted,
     };
-    let last = before_reason.trim_end().strip_suffix('.').unwrap_or(before_reason);
+    let last = before_reason
+        .trim_end()
+        .strip_suffix('.')
+        .unwrap_or(before_reason);
     let last = last.trim_end();
     if last.ends_with('"') {
         return Some(last.len() - 1);
@@ -653,7 +656,11 @@ mod tests {
         ];
         for (tail, resource, explicit, cause) in cases {
             let parsed = parse(&format!("{principal}{tail}"));
-            assert_eq!(parsed.resource.as_deref(), Some(resource.as_str()), "{tail}");
+            assert_eq!(
+                parsed.resource.as_deref(),
+                Some(resource.as_str()),
+                "{tail}"
+            );
             assert_eq!(parsed.explicit, explicit, "{tail}");
             assert_eq!(parsed.cause, Some(cause), "{tail}");
         }
@@ -666,7 +673,10 @@ mod tests {
              resource: \"arn:aws:s3:::b/a (Service: x\" because no identity-based policy allows \
              the s3:GetObject action (Service: S3, Status Code: 403, Request ID: R1)",
         );
-        assert_eq!(parsed.resource.as_deref(), Some("arn:aws:s3:::b/a (Service: x"));
+        assert_eq!(
+            parsed.resource.as_deref(),
+            Some("arn:aws:s3:::b/a (Service: x")
+        );
         assert_eq!(parsed.cause, Some(Cause::IdentityPolicy));
     }
 
