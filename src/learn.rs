@@ -230,6 +230,7 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
     records.sort_by(|a, b| {
         (a.event_time, a.event_id.as_deref()).cmp(&(b.event_time, b.event_id.as_deref()))
     });
+    let duplicates = drop_duplicate_events(&mut records);
     for record in &records {
         tracing::trace!(?record, "record of the role");
     }
@@ -252,6 +253,12 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
     }
     explain_forward_access(&mut findings);
     let mut warnings = Vec::new();
+    if duplicates > 0 {
+        warnings.push(format!(
+            "{duplicates} record(s) of the role were read more than once (same `eventID`, as when \
+             inputs overlap); each event counts once"
+        ));
+    }
     if let RoleSelector::Name(name) = &options.role {
         let accounts: std::collections::BTreeSet<_> =
             findings.iter().filter_map(|f| f.account.clone()).collect();
@@ -310,6 +317,21 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
         anticipated: anticipation.anticipated,
         not_anticipated: anticipation.not_anticipated,
     }
+}
+
+/// Keeps the first record of each `eventID` and returns how many were
+/// dropped. CloudTrail gives every event one `eventID`, which stays the same
+/// across an organization trail, an account trail and LookupEvents, so
+/// overlapping inputs hold the same event twice. Records without an
+/// `eventID` are all kept.
+fn drop_duplicate_events(records: &mut Vec<Record>) -> usize {
+    let before = records.len();
+    let mut seen = std::collections::HashSet::new();
+    records.retain(|record| match record.event_id.as_deref() {
+        Some(id) => seen.insert(id.to_owned()),
+        None => true,
+    });
+    before - records.len()
 }
 
 /// Returns the requirements of a finding the current policies lack (all of

@@ -223,6 +223,31 @@ fn output_is_byte_identical_across_runs() {
 }
 
 #[test]
+fn overlapping_inputs_count_each_event_once() {
+    let events = deploy_events();
+    let once = run([
+        "learn", "--events", &events, "--role", ROLE, "--output", "json",
+    ])
+    .json();
+    let twice = run([
+        "learn", "--events", &events, &events, "--role", ROLE, "--output", "json",
+    ])
+    .json();
+    assert_eq!(twice["records_of_role"], once["records_of_role"]);
+    assert_eq!(twice["findings"], once["findings"]);
+    assert_eq!(twice["policy"], once["policy"]);
+    let warnings = twice["warnings"].as_array().unwrap();
+    let duplicates = once["records_of_role"].as_u64().unwrap();
+    let expected = format!("{duplicates} record(s) of the role were read more than once");
+    assert!(
+        warnings
+            .iter()
+            .any(|warning| warning.as_str().unwrap().starts_with(&expected)),
+        "{warnings:?}"
+    );
+}
+
+#[test]
 fn stdin_is_read_with_dash() {
     let input = std::fs::read(fixture("ecr-ecs-deploy/events.json")).unwrap();
     let run = run_with_stdin(
