@@ -75,7 +75,8 @@ pub struct LearnArgs {
     #[arg(long, value_name = "TIME")]
     pub start: Option<String>,
 
-    /// Keep events at or before this time.
+    /// Keep events at or before this time. A date alone means the end of
+    /// that day, so `--start 2026-11-21 --end 2026-11-21` keeps that day.
     #[arg(long, value_name = "TIME")]
     pub end: Option<String>,
 
@@ -345,17 +346,27 @@ fn window_from(args: &LearnArgs, clock: &dyn Clock) -> anyhow::Result<Window> {
         .as_deref()
         .map(|t| parse_cli_time(t, "--start"))
         .transpose()?;
-    let end = args
-        .end
-        .as_deref()
-        .map(|t| parse_cli_time(t, "--end"))
-        .transpose()?;
+    let end = args.end.as_deref().map(|t| parse_cli_end(t)).transpose()?;
     if let (Some(start), Some(end)) = (start, end) {
         if start > end {
             bail!("`--start` {start} is after `--end` {end}");
         }
     }
     Ok(Window { start, end })
+}
+
+/// Parses `--end`: a date alone stands for the last instant of that day,
+/// because the window's end is inclusive and users read `--end 2026-11-21`
+/// as "through the 21st".
+fn parse_cli_end(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    if parse_time(text).is_none() {
+        if let Ok(date) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+            if let Some(last) = date.and_hms_nano_opt(23, 59, 59, 999_999_999) {
+                return Ok(Utc.from_utc_datetime(&last));
+            }
+        }
+    }
+    parse_cli_time(text, "--end")
 }
 
 fn parse_cli_time(text: &str, flag: &str) -> anyhow::Result<DateTime<Utc>> {
@@ -451,10 +462,19 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
 fn scan_files(plan: &LearnPlan, problems: &mut Vec<String>) -> Vec<Record> {
     let prefilter = plan.options.prefilter();
     let collected = Mutex::new(Vec::<Record>::new());
-    let scan = source::scan_paths(&plan.inputs, &prefilter, |record, _origin| {
+    let timeless = Mutex::new(Vec::<(String, usize)>::new());
+    let window = plan.options.window;
+    let bounded = window.start.is_some() || window.end.is_some();
+    let scan = source::scan_paths(&plan.inputs, &prefilter, |record, origin| {
         if plan.options.accepts(&record) {
             if let Ok(mut records) = collected.lock() {
                 records.push(record);
+            }
+        } else if bounded && record.event_time.is_none() && plan.options.role.matches(&record) {
+            // The window cannot place it, and it may be one of the role's
+            // denials: say so rather than drop it unseen.
+            if let Ok(mut timeless) = timeless.lock() {
+                timeless.push((origin.path.clone(), origin.index));
             }
         }
     });
@@ -464,6 +484,14 @@ fn scan_files(plan: &LearnPlan, problems: &mut Vec<String>) -> Vec<Record> {
             None => format!("{}: {}", problem.path, problem.message),
         });
     }
+    let mut timeless = timeless.into_inner().unwrap_or_default();
+    timeless.sort();
+    problems.extend(timeless.into_iter().map(|(path, index)| {
+        format!(
+            "{path}: record {index}: `eventTime` is missing or invalid, so the record cannot be \
+             placed in the time window; skipped"
+        )
+    }));
     collected.into_inner().unwrap_or_default()
 }
 

@@ -165,6 +165,80 @@ fn window_limits_the_events() {
 }
 
 #[test]
+fn date_only_end_keeps_that_whole_day() {
+    let events = deploy_events();
+    let all = run([
+        "learn", "--events", &events, "--role", ROLE, "--output", "json",
+    ])
+    .json();
+    let day = run([
+        "learn",
+        "--events",
+        &events,
+        "--role",
+        ROLE,
+        "--output",
+        "json",
+        "--start",
+        "2026-11-20",
+        "--end",
+        "2026-11-20",
+    ]);
+    assert_eq!(day.code, 1, "stderr: {}", day.stderr);
+    assert_eq!(day.json()["findings"], all["findings"]);
+}
+
+#[test]
+fn records_without_a_time_are_reported_when_a_window_is_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.json");
+    let record = |id: &str, time: Value| {
+        json!({
+            "eventVersion": "1.09",
+            "userIdentity": {
+                "type": "AssumedRole",
+                "arn": "arn:aws:sts::111122223333:assumed-role/gha-deploy/GitHubActions",
+                "sessionContext": {"sessionIssuer": {
+                    "type": "Role",
+                    "arn": ROLE,
+                    "accountId": "111122223333"
+                }}
+            },
+            "eventTime": time,
+            "eventSource": "ecr.amazonaws.com",
+            "eventName": "GetAuthorizationToken",
+            "awsRegion": "us-east-1",
+            "errorCode": "AccessDenied",
+            "errorMessage": "User: arn:aws:sts::111122223333:assumed-role/gha-deploy/GitHubActions \
+                             is not authorized to perform: ecr:GetAuthorizationToken on resource: * \
+                             because no identity-based policy allows the ecr:GetAuthorizationToken action",
+            "eventID": id,
+            "recipientAccountId": "111122223333"
+        })
+    };
+    let records = json!({"Records": [
+        record("a", json!("2026-11-20T10:00:00Z")),
+        record("b", json!("garbage")),
+        record("c", Value::Null),
+    ]});
+    std::fs::write(&path, records.to_string()).unwrap();
+    let path = arg(&path);
+    let args = [
+        "learn", "--events", &path, "--role", ROLE, "--output", "json",
+    ];
+    let open = run(args);
+    assert_eq!(open.code, 1, "stderr: {}", open.stderr);
+    assert_eq!(open.json()["findings"][0]["occurrences"], 3);
+    let windowed = run([&args[..], &["--start", "2026-11-20"]].concat());
+    assert_eq!(windowed.code, 3, "stderr: {}", windowed.stderr);
+    assert_eq!(windowed.json()["findings"][0]["occurrences"], 1);
+    for index in [1, 2] {
+        let expected = format!("record {index}: `eventTime` is missing or invalid");
+        assert!(windowed.stderr.contains(&expected), "{}", windowed.stderr);
+    }
+}
+
+#[test]
 fn since_counts_back_from_now() {
     let mut command = crate::support::command();
     command.args([
