@@ -34,7 +34,7 @@ mod spinner;
 pub use config::{config_loader, load_config, search_regions, AwsOptions};
 pub use errors::{AwsError, AwsErrorKind};
 pub use lookup::{fetch_events, FetchGap, FetchOutcome, LookupScope, TimeWindow, WaitResult};
-pub use self_policy::{self_policy, SelfPolicyRequest, SourceKind};
+pub use self_policy::{self_policy, KmsKey, SelfPolicyRequest, SourceKind};
 
 /// Re-exported so callers can pass the loaded configuration around without
 /// depending on `aws-types` themselves.

@@ -109,6 +109,12 @@ impl TrailLocation {
             .next()
             .ok_or_else(|| format!("`{url}` names no bucket"))?
             .to_owned();
+        if !is_bucket_name(&bucket) {
+            return Err(format!(
+                "`{bucket}` is not an S3 bucket name (3 to 63 lower-case letters, digits, `.` \
+                 and `-`; older buckets may also hold upper-case letters and `_`)"
+            ));
+        }
         let segments: Vec<&str> = segments.collect();
         let logs_at = segments.iter().position(|segment| *segment == "AWSLogs");
         let (prefix, after) = match logs_at {
@@ -193,6 +199,20 @@ impl TrailLocation {
     pub fn url(&self, key: &str) -> String {
         format!("s3://{}/{key}", self.bucket)
     }
+}
+
+/// Returns true for an S3 bucket name: 3 to 255 letters, digits, `.`, `-`
+/// and `_`, starting and ending with a letter or digit. Buckets created
+/// since 2018 are stricter (3 to 63 characters, lower case, no `_`), but
+/// older `us-east-1` buckets keep the looser legacy names.
+pub fn is_bucket_name(name: &str) -> bool {
+    let edge_ok = |byte: Option<&u8>| byte.is_some_and(u8::is_ascii_alphanumeric);
+    (3..=255).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && edge_ok(name.as_bytes().first())
+        && edge_ok(name.as_bytes().last())
 }
 
 /// Returns true for a 12-digit account id.

@@ -10,6 +10,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::catalog::arn::escape_resource_name;
 use crate::catalog::{Catalog, CatalogError};
 use crate::policy::{PolicyDocument, Statement};
 use crate::record::RoleSelector;
@@ -72,6 +73,15 @@ pub struct SelfPolicyRequest {
     pub role: Option<RoleSelector>,
     /// The trail's bucket; narrows the S3 statements to it.
     pub bucket: Option<String>,
+    /// The trail's key prefix, without slashes at either end; narrows the
+    /// log objects to `PREFIX/AWSLogs/*`.
+    pub prefix: Option<String>,
+    /// The KMS key the trail encrypts its log files with (SSE-KMS); adds
+    /// `kms:Decrypt` on it.
+    pub kms_key: Option<KmsKey>,
+    /// Where Athena writes query results (`s3://BUCKET[/PREFIX]`), as the
+    /// bucket and prefix; without it, the default results buckets.
+    pub results: Option<(String, String)>,
     /// The partition, `aws` unless the role is in another one.
     pub partition: String,
 }
@@ -84,8 +94,58 @@ impl SelfPolicyRequest {
             from_iam,
             role: None,
             bucket: None,
+            prefix: None,
+            kms_key: None,
+            results: None,
             partition: "aws".to_owned(),
         }
+    }
+}
+
+/// A KMS key named by its ARN, `arn:PARTITION:kms:REGION:ACCOUNT:key/ID`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KmsKey {
+    /// The key's Region.
+    pub region: String,
+    /// The key's account.
+    pub account: String,
+    /// The key id.
+    pub id: String,
+}
+
+impl KmsKey {
+    /// Parses a key ARN. Aliases are rejected, because `kms:Decrypt` is
+    /// authorized on the key itself.
+    pub fn parse(arn: &str) -> Result<KmsKey, String> {
+        let invalid = || {
+            format!(
+                "`{arn}` is not a KMS key ARN such as \
+                 `arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab`"
+            )
+        };
+        let parts: Vec<&str> = arn.splitn(6, ':').collect();
+        let [_, _, service, region, account, resource] = parts[..] else {
+            return Err(invalid());
+        };
+        let id = resource.strip_prefix("key/").ok_or_else(invalid)?;
+        let id_valid = !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        let region_valid = !region.is_empty()
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !arn.starts_with("arn:")
+            || service != "kms"
+            || !region_valid
+            || !super::query::is_account_id(account)
+            || !id_valid
+        {
+            return Err(invalid());
+        }
+        Ok(KmsKey {
+            region: region.to_owned(),
+            account: account.to_owned(),
+            id: id.to_owned(),
+        })
     }
 }
 
@@ -142,11 +202,13 @@ fn source_plans(request: &SelfPolicyRequest) -> Vec<Plan> {
         )]
     };
     let trail_bucket = || {
-        let objects = vec![
-            ("BucketName", bucket().remove(0).1),
-            ("ObjectName", "*".to_owned()),
-        ];
-        [
+        // Trails write every log file under `[PREFIX/]AWSLogs/`.
+        let logs = match request.prefix.as_deref().filter(|p| !p.is_empty()) {
+            Some(prefix) => format!("{}/AWSLogs/*", escape_resource_name(prefix)),
+            None => "AWSLogs/*".to_owned(),
+        };
+        let objects = vec![("BucketName", bucket().remove(0).1), ("ObjectName", logs)];
+        let mut plans = vec![
             Plan {
                 sid: "ListTrailBucket",
                 actions: &["s3:GetBucketLocation", "s3:ListBucket"],
@@ -157,7 +219,22 @@ fn source_plans(request: &SelfPolicyRequest) -> Vec<Plan> {
                 actions: &["s3:GetObject"],
                 resources: vec![("object", objects)],
             },
-        ]
+        ];
+        if let Some(key) = &request.kms_key {
+            plans.push(Plan {
+                sid: "DecryptTrailLogs",
+                actions: &["kms:Decrypt"],
+                resources: vec![(
+                    "key",
+                    vec![
+                        ("Region", key.region.clone()),
+                        ("Account", key.account.clone()),
+                        ("KeyId", key.id.clone()),
+                    ],
+                )],
+            });
+        }
+        plans
     };
     match request.source {
         SourceKind::Lookup => vec![Plan {
@@ -165,12 +242,20 @@ fn source_plans(request: &SelfPolicyRequest) -> Vec<Plan> {
             actions: &["cloudtrail:LookupEvents"],
             resources: Vec::new(),
         }],
-        SourceKind::S3 => trail_bucket().into(),
+        SourceKind::S3 => trail_bucket(),
         SourceKind::Athena => {
-            let results = || vec![("BucketName", ATHENA_RESULTS_BUCKETS.to_owned())];
+            let (results_bucket, results_objects) = match &request.results {
+                Some((bucket, prefix)) if prefix.is_empty() => (bucket.clone(), "*".to_owned()),
+                Some((bucket, prefix)) => (
+                    bucket.clone(),
+                    format!("{}/*", escape_resource_name(prefix)),
+                ),
+                None => (ATHENA_RESULTS_BUCKETS.to_owned(), "*".to_owned()),
+            };
+            let results = || vec![("BucketName", results_bucket.clone())];
             let result_objects = vec![
-                ("BucketName", ATHENA_RESULTS_BUCKETS.to_owned()),
-                ("ObjectName", "*".to_owned()),
+                ("BucketName", results_bucket.clone()),
+                ("ObjectName", results_objects),
             ];
             let mut plans = vec![
                 Plan {
@@ -416,8 +501,67 @@ mod tests {
         assert_eq!(policy.statements[0].resources(), ["arn:aws:s3:::org-trail"]);
         assert_eq!(
             policy.statements[1].resources(),
-            ["arn:aws:s3:::org-trail/*"]
+            ["arn:aws:s3:::org-trail/AWSLogs/*"]
         );
+        assert_eq!(policy.statements.len(), 2);
+    }
+
+    #[test]
+    fn prefix_and_kms_key_narrow_the_trail_statements() {
+        let mut request = SelfPolicyRequest::new(SourceKind::S3, false);
+        request.bucket = Some("org-trail".to_owned());
+        request.prefix = Some("audit/a*b".to_owned());
+        request.kms_key = Some(
+            KmsKey::parse("arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd").unwrap(),
+        );
+        let policy = self_policy(&request).unwrap();
+        assert_eq!(
+            policy.statements[1].resources(),
+            ["arn:aws:s3:::org-trail/audit/a${*}b/AWSLogs/*"]
+        );
+        assert_eq!(
+            policy.statements[2].sid.as_deref(),
+            Some("DecryptTrailLogs")
+        );
+        assert_eq!(policy.statements[2].actions(), ["kms:Decrypt"]);
+        assert_eq!(
+            policy.statements[2].resources(),
+            ["arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd"]
+        );
+    }
+
+    #[test]
+    fn results_location_replaces_the_default_buckets() {
+        let mut request = SelfPolicyRequest::new(SourceKind::Athena, false);
+        request.results = Some(("query-results".to_owned(), "trailgrant".to_owned()));
+        let policy = self_policy(&request).unwrap();
+        let resources: Vec<String> = policy
+            .statements
+            .iter()
+            .flat_map(|statement| statement.resources().to_vec())
+            .collect();
+        assert!(resources.contains(&"arn:aws:s3:::query-results".to_owned()));
+        assert!(resources.contains(&"arn:aws:s3:::query-results/trailgrant/*".to_owned()));
+        assert!(!resources
+            .iter()
+            .any(|arn| arn.contains("aws-athena-query-results")));
+    }
+
+    #[test]
+    fn kms_key_arn_must_name_a_key() {
+        for arn in [
+            "arn:aws:kms:eu-west-1:111122223333:alias/trail",
+            "arn:aws:s3:eu-west-1:111122223333:key/abc",
+            "arn:aws:kms:eu-west-1:1111:key/abc",
+            "arn:aws:kms:EU:111122223333:key/abc",
+            "arn:aws:kms:eu-west-1:111122223333:key/",
+            "key/abc",
+        ] {
+            assert!(KmsKey::parse(arn).is_err(), "{arn}");
+        }
+        let key = KmsKey::parse("arn:aws-cn:kms:cn-north-1:111122223333:key/abc-1").unwrap();
+        assert_eq!(key.region, "cn-north-1");
+        assert_eq!(key.id, "abc-1");
     }
 
     #[test]

@@ -5,7 +5,7 @@ use anyhow::bail;
 use chrono::NaiveDate;
 
 use trailgrant::aws::ddl::{athena_ddl, DdlRequest};
-use trailgrant::aws::query::{is_account_id, TrailLocation};
+use trailgrant::aws::query::{is_account_id, is_bucket_name, TrailLocation};
 use trailgrant::aws::{search_regions, AwsOptions, SdkConfig};
 
 use super::aws_args::write_stdout;
@@ -38,7 +38,7 @@ pub struct AthenaDdlArgs {
     /// A region to project (repeatable); `us-east-1`, where global services
     /// record their events, is always added. Defaults to every region
     /// enabled by default.
-    #[arg(long = "region", value_name = "REGION")]
+    #[arg(long = "region", value_name = "REGION", value_parser = super::aws_args::parse_region)]
     regions: Vec<String>,
 
     /// The first day of the projected dates, `YYYY/MM/DD`.
@@ -48,6 +48,13 @@ pub struct AthenaDdlArgs {
 
 /// Runs `athena-ddl`.
 pub fn run(args: &AthenaDdlArgs) -> anyhow::Result<Exit> {
+    if !args.bucket.starts_with("s3://") && !is_bucket_name(&args.bucket) {
+        bail!(
+            "`--bucket {}` is not an S3 bucket name (3 to 63 lower-case letters, digits, `.` and \
+             `-`) or `s3://BUCKET[/PREFIX]`",
+            args.bucket
+        );
+    }
     let url = if args.bucket.starts_with("s3://") {
         if args.prefix.is_some() {
             bail!("give the prefix inside the `--bucket` URL or with `--prefix`, not both");
@@ -59,6 +66,18 @@ pub fn run(args: &AthenaDdlArgs) -> anyhow::Result<Exit> {
     };
     let (location, account) =
         TrailLocation::parse(&url, args.org_id.as_deref()).map_err(anyhow::Error::msg)?;
+    // The location goes into a quoted SQL string literal.
+    if let Some(bad) = location
+        .prefix
+        .chars()
+        .find(|c| matches!(c, '\'' | '\\') || c.is_control())
+    {
+        bail!(
+            "the trail prefix `{}` holds {bad:?}, which the DDL cannot quote; create the table \
+             by hand",
+            location.prefix.escape_debug()
+        );
+    }
     if account.is_some() {
         bail!("`--bucket` names an account folder; give the accounts with `--account`");
     }

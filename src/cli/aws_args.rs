@@ -48,8 +48,10 @@ impl AwsArgs {
     }
 }
 
-fn parse_region(text: &str) -> Result<String, String> {
-    let valid = regex::Regex::new(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")
+/// Checks a region name such as `us-west-2`, `us-gov-west-1` or
+/// `eusc-de-east-1`.
+pub(super) fn parse_region(text: &str) -> Result<String, String> {
+    let valid = regex::Regex::new(r"^[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}$")
         .map_err(|error| error.to_string())?
         .is_match(text);
     if valid {

@@ -1,6 +1,8 @@
 //! `trailgrant self-policy`: the read-only IAM policy the tool needs.
 
-use trailgrant::aws::{self_policy, SelfPolicyRequest, SourceKind};
+use anyhow::bail;
+use trailgrant::aws::query::is_bucket_name;
+use trailgrant::aws::{self_policy, KmsKey, SelfPolicyRequest, SourceKind};
 use trailgrant::record::{arn_partition, RoleSelector};
 
 use super::aws_args::write_stdout;
@@ -21,9 +23,23 @@ pub struct SelfPolicyArgs {
     #[arg(long, value_name = "ROLE")]
     role: Option<String>,
 
-    /// Narrow the S3 statements to the trail's bucket.
-    #[arg(long, value_name = "NAME")]
+    /// Narrow the S3 statements to the trail's bucket: a name, or
+    /// `s3://BUCKET[/PREFIX]` to narrow them to the trail's prefix too.
+    /// For `--source s3` and `--source athena`.
+    #[arg(long, value_name = "BUCKET")]
     bucket: Option<String>,
+
+    /// Add `kms:Decrypt` on the KMS key (ARN) the trail encrypts its log
+    /// files with (SSE-KMS). For `--source s3` and `--source athena`.
+    #[arg(long, value_name = "KEY_ARN")]
+    kms_key: Option<String>,
+
+    /// Narrow the query results statements to this location
+    /// (`s3://BUCKET[/PREFIX]`, as given to `learn --output-location`)
+    /// instead of the default `aws-athena-query-results-*` buckets. For
+    /// `--source athena`.
+    #[arg(long, value_name = "S3_URL")]
+    output_location: Option<String>,
 }
 
 /// `--source` values.
@@ -52,8 +68,47 @@ pub fn run(args: SelfPolicyArgs) -> anyhow::Result<Exit> {
         request.role = Some(RoleSelector::parse(role).map_err(anyhow::Error::msg)?);
         request.partition = arn_partition(role).unwrap_or("aws").to_owned();
     }
-    request.bucket = args.bucket;
+    let reads_bucket = matches!(args.source, Source::S3 | Source::Athena);
+    if !reads_bucket && (args.bucket.is_some() || args.kms_key.is_some()) {
+        bail!("`--bucket` and `--kms-key` apply to `--source s3` and `--source athena` only");
+    }
+    if !matches!(args.source, Source::Athena) && args.output_location.is_some() {
+        bail!("`--output-location` applies to `--source athena` only");
+    }
+    if let Some(bucket) = &args.bucket {
+        let (bucket, prefix) = parse_bucket(bucket, "--bucket")?;
+        request.bucket = Some(bucket);
+        request.prefix = Some(prefix);
+    }
+    if let Some(key) = &args.kms_key {
+        request.kms_key = Some(KmsKey::parse(key).map_err(anyhow::Error::msg)?);
+    }
+    if let Some(location) = &args.output_location {
+        if !location.starts_with("s3://") {
+            bail!("`--output-location {location}` is not an S3 URL (`s3://BUCKET[/PREFIX]`)");
+        }
+        request.results = Some(parse_bucket(location, "--output-location")?);
+    }
     let policy = self_policy(&request)?;
     write_stdout(&format!("{}\n", serde_json::to_string_pretty(&policy)?))?;
     Ok(Exit::NoDenials)
+}
+
+/// Splits a bucket name or `s3://BUCKET[/PREFIX]` into the bucket and the
+/// prefix without slashes at either end.
+fn parse_bucket(text: &str, flag: &str) -> anyhow::Result<(String, String)> {
+    let Some(rest) = text.strip_prefix("s3://") else {
+        if !is_bucket_name(text) {
+            bail!(
+                "`{flag} {text}` is not an S3 bucket name (3 to 63 lower-case letters, digits, \
+                 `.` and `-`) or `s3://BUCKET[/PREFIX]`"
+            );
+        }
+        return Ok((text.to_owned(), String::new()));
+    };
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    if !is_bucket_name(bucket) {
+        bail!("`{flag} {text}` does not name a valid S3 bucket");
+    }
+    Ok((bucket.to_owned(), prefix.trim_matches('/').to_owned()))
 }

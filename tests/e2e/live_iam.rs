@@ -163,6 +163,60 @@ fn self_policy_for_s3_reads_the_bucket() {
     assert_eq!(value["Statement"][1]["Action"], "s3:GetObject");
     assert_eq!(
         value["Statement"][1]["Resource"],
-        "arn:aws:s3:::org-trail/*"
+        "arn:aws:s3:::org-trail/AWSLogs/*"
     );
+}
+
+#[test]
+fn self_policy_reads_a_bucket_url_and_rejects_misplaced_flags() {
+    let output = command_at("http://127.0.0.1:9")
+        .args([
+            "self-policy",
+            "--source",
+            "s3",
+            "--bucket",
+            "s3://org-trail/audit/",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(value["Statement"][0]["Resource"], "arn:aws:s3:::org-trail");
+    assert_eq!(
+        value["Statement"][1]["Resource"],
+        "arn:aws:s3:::org-trail/audit/AWSLogs/*"
+    );
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--source", "lookup", "--bucket", "org-trail"],
+            "`--bucket` and `--kms-key` apply to `--source s3` and `--source athena` only",
+        ),
+        (
+            &["--source", "s3", "--bucket", "Bad'Bucket"],
+            "is not an S3 bucket name",
+        ),
+        (
+            &["--source", "s3", "--output-location", "s3://results"],
+            "`--output-location` applies to `--source athena` only",
+        ),
+        (
+            &[
+                "--source",
+                "athena",
+                "--kms-key",
+                "arn:aws:kms:eu-west-1:111122223333:alias/t",
+            ],
+            "is not a KMS key ARN",
+        ),
+    ];
+    for (args, expected) in cases {
+        let output = command_at("http://127.0.0.1:9")
+            .arg("self-policy")
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
 }

@@ -391,6 +391,30 @@ fn athena_ddl_for_organization_bucket() {
 }
 
 #[test]
+fn athena_ddl_rejects_what_it_cannot_quote() {
+    let cases: [(&[&str], &str); 4] = [
+        (&["--bucket", "b'x"], "is not an S3 bucket name"),
+        (&["--bucket", ""], "is not an S3 bucket name"),
+        (
+            &["--bucket", "org-trail", "--prefix", "p'q"],
+            "which the DDL cannot quote",
+        ),
+        (
+            &["--bucket", "org-trail", "--region", "US-EAST-1"],
+            "is not a region name",
+        ),
+    ];
+    for (extra, expected) in cases {
+        let mut args = vec!["athena-ddl".to_owned()];
+        args.extend(extra.iter().map(|arg| (*arg).to_owned()));
+        let (code, stdout, stderr) = run_at("http://127.0.0.1:9", &args);
+        assert_eq!(code, 2, "{extra:?}: {stderr}");
+        assert_eq!(stdout, "", "{extra:?}");
+        assert!(stderr.contains(expected), "{extra:?}: {stderr}");
+    }
+}
+
+#[test]
 fn remote_source_errors() {
     let cases: [(&[&str], &str); 4] = [
         (

@@ -57,7 +57,7 @@ fn trail_urls_parse() {
         "audit/logs/AWSLogs/o-a1b2c3d4e5/111122223333/CloudTrail/us-east-1/2026/11/20/"
     );
 
-    let (location, _) = TrailLocation::parse("s3://b/p", Some("o-a1b2c3d4e5")).unwrap();
+    let (location, _) = TrailLocation::parse("s3://bkt/p", Some("o-a1b2c3d4e5")).unwrap();
     assert_eq!(location.logs_prefix(), "p/AWSLogs/o-a1b2c3d4e5/");
 }
 
@@ -67,21 +67,26 @@ fn trail_url_errors() {
         ("org-trail", "`org-trail` is not an S3 URL (`s3://BUCKET/PREFIX`)"),
         ("s3://", "`s3://` names no bucket"),
         (
-            "s3://b/AWSLogs/o-a1b2c3d4e5",
-            "`s3://b/AWSLogs/o-a1b2c3d4e5` names organization `o-a1b2c3d4e5`, but `--org-id` is `o-zzzzzzzzzz`",
+            "s3://b'x/AWSLogs",
+            "`b'x` is not an S3 bucket name (3 to 63 lower-case letters, digits, `.` and `-`; \
+             older buckets may also hold upper-case letters and `_`)",
         ),
         (
-            "s3://b/AWSLogs/CloudTrail",
-            "`s3://b/AWSLogs/CloudTrail`: expected an account id after `AWSLogs/`, found `CloudTrail`",
+            "s3://bkt/AWSLogs/o-a1b2c3d4e5",
+            "`s3://bkt/AWSLogs/o-a1b2c3d4e5` names organization `o-a1b2c3d4e5`, but `--org-id` is `o-zzzzzzzzzz`",
+        ),
+        (
+            "s3://bkt/AWSLogs/CloudTrail",
+            "`s3://bkt/AWSLogs/CloudTrail`: expected an account id after `AWSLogs/`, found `CloudTrail`",
         ),
     ];
     for (url, expected) in cases {
         let error = TrailLocation::parse(url, Some("o-zzzzzzzzzz")).unwrap_err();
         assert_eq!(error, expected, "{url}");
     }
-    let error = TrailLocation::parse("s3://b/AWSLogs/111122223333/CloudTrail", None).unwrap_err();
+    let error = TrailLocation::parse("s3://bkt/AWSLogs/111122223333/CloudTrail", None).unwrap_err();
     assert!(error.contains("`CloudTrail` cannot follow"), "{error}");
-    let error = TrailLocation::parse("s3://b", Some("o-x")).unwrap_err();
+    let error = TrailLocation::parse("s3://bkt", Some("o-x")).unwrap_err();
     assert_eq!(
         error,
         "`o-x` is not an organization id (`o-` and 10 to 32 letters or digits)"
