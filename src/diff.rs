@@ -161,6 +161,11 @@ pub struct EditedDocument {
     pub before: PolicyDocument,
     /// The document with the edits applied.
     pub after: PolicyDocument,
+    /// The file's text, when the file is this document alone. The unified
+    /// diff starts from it, so that `patch` applies it to the file and gets
+    /// what `--write` writes.
+    #[serde(skip)]
+    pub original_text: Option<String>,
 }
 
 /// The comparison with the current policies.
@@ -257,6 +262,7 @@ pub fn plan(missing: &[Requirement], flag: &[Requirement], current: &PolicySet) 
             arn: policy.arn.clone(),
             before: policy.document.clone(),
             after: policy.document.clone(),
+            original_text: None,
         })
         .collect();
     let mut diff = PolicyDiff::default();
@@ -462,6 +468,7 @@ fn new_document() -> EditedDocument {
         arn: None,
         before: PolicyDocument::with_statements(Vec::new()),
         after: PolicyDocument::with_statements(Vec::new()),
+        original_text: None,
     }
 }
 
@@ -472,15 +479,7 @@ fn append_new_statements(
 ) {
     let statements = proposal::build_statements(remaining);
     if documents.is_empty() {
-        documents.push(EditedDocument {
-            policy: "trailgrant-additions".to_owned(),
-            source: "new inline policy".to_owned(),
-            kind: PolicyKind::Inline,
-            shape: InputShape::Document,
-            arn: None,
-            before: PolicyDocument::with_statements(Vec::new()),
-            after: PolicyDocument::with_statements(Vec::new()),
-        });
+        documents.push(new_document());
     }
     let Some(document) = documents.first_mut() else {
         return;
@@ -750,11 +749,14 @@ pub fn managed_policy_warnings(diff: &PolicyDiff) -> Vec<String> {
 pub fn unified(diff: &PolicyDiff, color: bool) -> String {
     let mut out = String::new();
     for document in &diff.documents {
-        let before = pretty(&document.before);
         let after = pretty(&document.after);
-        if before == after {
+        if pretty(&document.before) == after {
             continue;
         }
+        let before = match (&document.original_text, document.shape) {
+            (Some(text), InputShape::Document) => text.clone(),
+            _ => pretty(&document.before),
+        };
         // The documents hold names from events; the diff is read on a
         // terminal, so characters that could steer it are escaped.
         let (before, after) = (json_inert(&before), json_inert(&after));

@@ -141,6 +141,8 @@ struct LearnPlan {
     options: LearnOptions,
     format: Format,
     write: Option<PathBuf>,
+    /// The `--policy` files.
+    policy_files: Vec<PathBuf>,
     live: LivePlan,
     source: super::org_source::OrgPlan,
     now: DateTime<Utc>,
@@ -214,6 +216,7 @@ impl LearnPlan {
             },
             format,
             write: args.write,
+            policy_files: args.policy.clone(),
             live,
             source,
             now: clock.now(),
@@ -435,6 +438,7 @@ pub fn run(args: LearnArgs, catalog_path: Option<&Path>) -> anyhow::Result<Exit>
     if let Some(count) = remote.role_records {
         report.records_of_role = count;
     }
+    attach_original_texts(&mut report, &plan.policy_files);
     if let Some(path) = &plan.write {
         write_policy_file(path, &report)?;
     }
@@ -556,6 +560,41 @@ fn exit_for(report: &learn::Report, problems: usize) -> Exit {
         Exit::Proposed
     } else {
         Exit::NoDenials
+    }
+}
+
+/// Gives each `--policy` file that is one plain document its text, so the
+/// unified diff starts from the file as written. A file that changed since
+/// it was read, or no longer parses to the same document, keeps the
+/// pretty-printed form.
+fn attach_original_texts(report: &mut learn::Report, files: &[PathBuf]) {
+    let Some(diff) = report.diff.as_mut() else {
+        return;
+    };
+    for document in &mut diff.documents {
+        if document.shape != InputShape::Document {
+            continue;
+        }
+        let Some(path) = files
+            .iter()
+            .find(|path| path.to_string_lossy() == document.source)
+        else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let options = ParseOptions {
+            plain_kind: document.kind,
+            role: None,
+        };
+        let reread = trailgrant::policy::parse::parse_text(&text, &document.source, "", &options);
+        let same = reread.ok().is_some_and(|set| {
+            set.policies.len() == 1 && set.policies[0].document == document.before
+        });
+        if same {
+            document.original_text = Some(text);
+        }
     }
 }
 

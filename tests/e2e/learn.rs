@@ -782,6 +782,66 @@ fn diff_of_plain_document_keeps_file_header() {
 }
 
 #[test]
+fn diff_of_plain_document_applies_with_patch() {
+    let case = fixture("policy-write");
+    let document: Value =
+        serde_json::from_str(&std::fs::read_to_string(case.join("site.json")).unwrap()).unwrap();
+    let layouts = [
+        ("compact", serde_json::to_string(&document).unwrap()),
+        (
+            "pretty",
+            serde_json::to_string_pretty(&document).unwrap() + "\n",
+        ),
+    ];
+    for (layout, text) in layouts {
+        let folder = tempfile::tempdir().unwrap();
+        let patched = folder.path().join("patched.json");
+        let written = folder.path().join("written.json");
+        std::fs::write(&patched, &text).unwrap();
+        std::fs::write(&written, &text).unwrap();
+        let learn = |policy: &std::path::Path, extra: &[&str]| {
+            let mut args = vec![
+                "learn".to_owned(),
+                "--events".to_owned(),
+                arg(&case.join("events.json")),
+                "--role".to_owned(),
+                ROLE.to_owned(),
+                "--anticipate".to_owned(),
+                "none".to_owned(),
+                "--policy".to_owned(),
+                arg(policy),
+            ];
+            args.extend(extra.iter().map(|extra| (*extra).to_owned()));
+            run(args)
+        };
+        let diff = learn(&patched, &["-o", "diff"]);
+        assert_eq!(diff.code, 1, "{layout}: {}", diff.stderr);
+        let diff_file = folder.path().join("edit.diff");
+        std::fs::write(&diff_file, &diff.stdout).unwrap();
+        let output = std::process::Command::new("patch")
+            .arg(&patched)
+            .arg("-i")
+            .arg(&diff_file)
+            .output()
+            .expect("failed to run patch");
+        assert!(
+            output.status.success(),
+            "{layout}: {}{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr),
+            diff.stdout
+        );
+        let write = learn(&written, &["--write", &arg(&written), "-o", "json"]);
+        assert_eq!(write.code, 1, "{layout}: {}", write.stderr);
+        assert_eq!(
+            std::fs::read_to_string(&patched).unwrap(),
+            std::fs::read_to_string(&written).unwrap(),
+            "{layout}"
+        );
+    }
+}
+
+#[test]
 fn widening_managed_policy_is_a_warning() {
     let (_folder, run) = learn_with_policies(&["authorization-details.json"], &["-o", "json"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
