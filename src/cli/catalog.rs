@@ -189,6 +189,21 @@ fn show_event(
         .map(serde_json::from_str)
         .transpose()
         .context("`--request-parameters` is not JSON")?;
+    if let Some(params) = params.as_ref().filter(|params| !params.is_object()) {
+        let kind = match params {
+            Value::Array(_) => "an array",
+            Value::String(_) => "a string",
+            Value::Number(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            _ => "null",
+        };
+        if !params.is_null() {
+            bail!(
+                "`--request-parameters` is {kind}; give a JSON object such as \
+                 '{{\"repositoryName\": \"app\"}}', as CloudTrail records them"
+            );
+        }
+    }
     let record = synthetic_record(
         source,
         name,
@@ -287,6 +302,14 @@ fn write_resolution_text(document: &Value, out: &mut impl Write) -> std::io::Res
     writeln!(out, "  rule: {}", text("rule").unwrap_or("none (unknown)"))?;
     if let Some(reason) = text("unknown") {
         writeln!(out, "  unknown: {reason}")?;
+        let name = text("event_name").unwrap_or("");
+        if name.starts_with(|c: char| c.is_ascii_lowercase()) {
+            writeln!(
+                out,
+                "  hint: event names are case-sensitive as CloudTrail writes them, such as \
+                 `HeadObject`"
+            )?;
+        }
     }
     for action in document
         .get("actions")

@@ -93,6 +93,35 @@ fn lookup_of_unknown_action_fails() {
 }
 
 #[test]
+fn request_parameters_must_be_an_object() {
+    let cache = tempfile::tempdir().unwrap();
+    for (params, kind) in [
+        ("[1]", "an array"),
+        ("\"app\"", "a string"),
+        ("7", "a number"),
+    ] {
+        let output = trailgrant(
+            &[
+                "catalog",
+                "--event-source",
+                "ecr.amazonaws.com",
+                "--event-name",
+                "PutImage",
+                "--request-parameters",
+                params,
+            ],
+            cache.path(),
+        );
+        assert_eq!(output.status.code(), Some(2), "{params}");
+        let message = stderr(&output);
+        assert!(
+            message.starts_with(&format!("trailgrant: `--request-parameters` is {kind};")),
+            "{params}: {message}"
+        );
+    }
+}
+
+#[test]
 fn golden_event_resolutions() {
     let cache = tempfile::tempdir().unwrap();
     let dir = cache.path();
