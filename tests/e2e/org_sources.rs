@@ -416,7 +416,7 @@ fn athena_ddl_rejects_what_it_cannot_quote() {
 
 #[test]
 fn remote_source_errors() {
-    let cases: [(&[&str], &str); 4] = [
+    let cases: [(&[&str], &str); 5] = [
         (
             &["learn", "--athena", "t", "--role", ROLE],
             "trailgrant: reading a trail bucket, Athena or CloudTrail Lake needs a time window: \
@@ -432,8 +432,14 @@ fn remote_source_errors() {
              (`arn:aws:cloudtrail:REGION:ACCOUNT:eventdatastore/ID`)\n",
         ),
         (
-            &["learn", "--events", "s3://b/AWSLogs/x", "--role", ROLE, "--since", "1d"],
-            "trailgrant: `s3://b/AWSLogs/x`: expected an account id after `AWSLogs/`, found `x`\n",
+            &["learn", "--events", "s3://trail/AWSLogs/x", "--role", ROLE, "--since", "1d"],
+            "trailgrant: `s3://trail/AWSLogs/x`: expected an account id after `AWSLogs/`, found \
+             `x`\n",
+        ),
+        (
+            &["learn", "--events", "s3://b/AWSLogs", "--role", ROLE, "--since", "1d"],
+            "trailgrant: `b` is not an S3 bucket name (3 to 63 lower-case letters, digits, `.` \
+             and `-`; older buckets may also hold upper-case letters and `_`)\n",
         ),
     ];
     for (args, expected) in cases {
