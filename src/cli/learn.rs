@@ -349,7 +349,7 @@ fn window_from(args: &LearnArgs, clock: &dyn Clock) -> anyhow::Result<Window> {
         .as_deref()
         .map(|t| parse_cli_time(t, "--start"))
         .transpose()?;
-    let end = args.end.as_deref().map(|t| parse_cli_end(t)).transpose()?;
+    let end = args.end.as_deref().map(parse_cli_end).transpose()?;
     if let (Some(start), Some(end)) = (start, end) {
         if start > end {
             bail!("`--start` {start} is after `--end` {end}");
@@ -590,7 +590,11 @@ fn attach_original_texts(report: &mut learn::Report, files: &[PathBuf]) {
         };
         let reread = trailgrant::policy::parse::parse_text(&text, &document.source, "", &options);
         let same = reread.ok().is_some_and(|set| {
-            set.policies.len() == 1 && set.policies[0].document == document.before
+            set.policies.len() == 1
+                && set
+                    .policies
+                    .first()
+                    .is_some_and(|policy| policy.document == document.before)
         });
         if same {
             document.original_text = Some(text);
