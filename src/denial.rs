@@ -621,7 +621,7 @@ mod tests {
     }
 
     #[test]
-    fn reason_words_in_a_key_do_not_change_the_cause() {
+    fn reason_words_in_key_keep_cause() {
         let principal = "User: arn:aws:sts::111122223333:assumed-role/gha-deploy/run is not \
                          authorized to perform: s3:GetObject on resource: ";
         let identity = "because no identity-based policy allows the s3:GetObject action";

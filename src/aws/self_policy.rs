@@ -79,8 +79,8 @@ pub struct SelfPolicyRequest {
     /// The KMS key the trail encrypts its log files with (SSE-KMS); adds
     /// `kms:Decrypt` on it.
     pub kms_key: Option<KmsKey>,
-    /// Where Athena writes query results (`s3://BUCKET[/PREFIX]`), as the
-    /// bucket and prefix; without it, the default results buckets.
+    /// The bucket and prefix of Athena's query results location
+    /// (`s3://BUCKET[/PREFIX]`); without it, the default results buckets.
     pub results: Option<(String, String)>,
     /// The partition, `aws` unless the role is in another one.
     pub partition: String,

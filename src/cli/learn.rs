@@ -476,7 +476,7 @@ fn scan_files(plan: &LearnPlan, problems: &mut Vec<String>) -> Vec<Record> {
             }
         } else if bounded && record.event_time.is_none() && plan.options.role.matches(&record) {
             // The window cannot place it, and it may be one of the role's
-            // denials: say so rather than drop it unseen.
+            // denials, so it is reported rather than dropped unseen.
             if let Ok(mut timeless) = timeless.lock() {
                 timeless.push((origin.path.clone(), origin.index));
             }

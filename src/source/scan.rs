@@ -314,9 +314,10 @@ fn not_records<R: Read>(stream: &JsonStream<R>, byte: u8) -> StreamError {
 }
 
 /// Decides whether a first value that failed to parse is the broken first
-/// line of JSON lines: the failure is a syntax error or an early end, the
-/// value is still held whole, and a later buffered line starts with `{`.
-/// Then the stream is read again as lines, and only that line is lost.
+/// line of JSON lines. That is so when the failure is a syntax error or an
+/// early end, the value is still held whole, and a later buffered line
+/// starts with `{`. The stream is then read again as lines, and only that
+/// line is lost.
 fn starts_json_lines<R: Read>(stream: &JsonStream<R>, failure: &Failure) -> bool {
     if matches!(failure.error, StreamError::Io(_)) {
         return false;
@@ -360,7 +361,7 @@ fn scan_lines<R: Read, F: FnMut(Record, &Origin)>(
 
 /// Checks the brackets and strings of one JSON line, so a broken line is
 /// reported even when the prefilter would skip it unparsed. Returns the
-/// problem, or `None` for a line that holds one whole object or array.
+/// problem, or `None` for a line that contains one whole object or array.
 fn broken_line(line: &[u8]) -> Option<&'static str> {
     let line = line.trim_ascii_end();
     if !matches!(line.first(), Some(b'{' | b'[')) {
