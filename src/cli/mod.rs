@@ -79,11 +79,22 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(exit) => exit.into(),
+        // A reader that stops early (`| head`) closes the pipe; like other
+        // command-line tools, stop quietly instead of reporting a failure.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             exit::report_error(&error);
             Exit::Error.into()
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Returns the catalog to use: the file given with `--catalog`, else the one

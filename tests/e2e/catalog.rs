@@ -93,6 +93,25 @@ fn lookup_of_unknown_action_fails() {
 }
 
 #[test]
+fn closed_stdout_ends_quietly() {
+    let cache = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_trailgrant"))
+        .args(["catalog", "s3:GetObject"])
+        .env("TRAILGRANT_CACHE_DIR", cache.path())
+        .env_remove("TRAILGRANT_CATALOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close the read end before the catalog is loaded, so the first write
+    // meets a closed pipe.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+#[test]
 fn request_parameters_must_be_an_object() {
     let cache = tempfile::tempdir().unwrap();
     for (params, kind) in [
