@@ -193,8 +193,14 @@ fn resources_for(
             .as_deref()
             .is_some_and(|a| a.eq_ignore_ascii_case(action))
     });
-    if let Some(resource) = from_message {
-        let arn = message_resource_arn(resource, &denial.record);
+    // Some services name the resource as the caller gave it rather than by
+    // ARN (Secrets Manager writes the secret's name). IAM rejects a policy
+    // whose Resource is not an ARN or `*`, so such a name gives way to the
+    // ARN built from the event.
+    let from_message = from_message
+        .map(|resource| message_resource_arn(resource, &denial.record))
+        .filter(|arn| arn == "*" || arn.starts_with("arn:"));
+    if let Some(arn) = from_message {
         // Prefer the event-built ARN when it is the same resource, because
         // it carries the escapes the message cannot show.
         let same = built
@@ -507,19 +513,30 @@ fn conditions_for(
 }
 
 /// Returns `SERVICE.REGION.amazonaws.com` for a KMS call another service
-/// made on the caller's behalf (a forward access session): CloudTrail marks
-/// it with `userIdentity.invokedBy` or a service name as source address.
+/// made on the caller's behalf (a forward access session). CloudTrail marks
+/// the KMS record with `userIdentity.invokedBy` or a service name as source
+/// address. The calling service's own record shows it too, when its denial
+/// message names a KMS action (SSM and Secrets Manager restate the KMS
+/// denial of a `SecureString` or secret they could not decrypt).
 fn kms_via_service(action: &str, record: &Record) -> Option<String> {
-    if !action.starts_with("kms:") || !record.source().starts_with("kms.") {
+    if !action.starts_with("kms:") {
         return None;
     }
-    let caller = record
-        .user_identity
-        .invoked_by
-        .as_deref()
-        .or(record.source_ip_address.as_deref())
-        .filter(|value| value.ends_with(".amazonaws.com"))?;
+    let source = record.source();
+    let caller = if source.starts_with("kms.") {
+        record
+            .user_identity
+            .invoked_by
+            .as_deref()
+            .or(record.source_ip_address.as_deref())
+            .filter(|value| value.ends_with(".amazonaws.com"))?
+    } else {
+        source
+    };
     let service = caller.strip_suffix(".amazonaws.com")?;
+    if service.is_empty() || service.contains('.') {
+        return None;
+    }
     let region = record
         .aws_region
         .as_deref()
@@ -630,6 +647,79 @@ mod tests {
             template,
             "arn:aws:ecs:us-east-1:1:task/c/s"
         ));
+    }
+
+    fn denied(source: &str, name: &str, parameters: serde_json::Value, message: &str) -> Denial {
+        let record: Record = serde_json::from_value(serde_json::json!({
+            "eventSource": source,
+            "eventName": name,
+            "awsRegion": "us-east-1",
+            "recipientAccountId": "111122223333",
+            "userIdentity": {
+                "arn": "arn:aws:sts::111122223333:assumed-role/gha-deploy/GitHubActions"
+            },
+            "requestParameters": parameters,
+            "errorCode": "AccessDeniedException",
+            "errorMessage": message,
+        }))
+        .unwrap();
+        crate::denial::classify(&record).unwrap()
+    }
+
+    const CALLER: &str = "User: arn:aws:sts::111122223333:assumed-role/gha-deploy/GitHubActions \
+                          is not authorized to perform:";
+
+    #[test]
+    fn secret_named_in_message_becomes_its_arn() {
+        let denial = denied(
+            "secretsmanager.amazonaws.com",
+            "GetSecretValue",
+            serde_json::json!({"secretId": "prod/orders/db"}),
+            &format!(
+                "{CALLER} secretsmanager:GetSecretValue on resource: prod/orders/db because no \
+                 identity-based policy allows the secretsmanager:GetSecretValue action"
+            ),
+        );
+        let derived = derive(&denial, Catalog::embedded().unwrap());
+        let resources: Vec<&str> = derived
+            .requirements
+            .iter()
+            .map(|requirement| requirement.resource.as_str())
+            .collect();
+        assert_eq!(
+            resources,
+            ["arn:aws:secretsmanager:us-east-1:111122223333:secret:prod/orders/db-??????"]
+        );
+    }
+
+    #[test]
+    fn kms_denial_restated_by_ssm_is_via_ssm() {
+        let key = "arn:aws:kms:us-east-1:111122223333:key/0b1c2d3e";
+        let denial = denied(
+            "ssm.amazonaws.com",
+            "GetParametersByPath",
+            serde_json::json!({"path": "/app/prod", "withDecryption": true}),
+            &format!(
+                "{CALLER} kms:Decrypt on resource: {key} because no identity-based policy allows \
+                 the kms:Decrypt action (Service: AWSKMS; Status Code: 400; Error Code: \
+                 AccessDeniedException; Request ID: 4a5b; Proxy: null)"
+            ),
+        );
+        let derived = derive(&denial, Catalog::embedded().unwrap());
+        assert_eq!(derived.requirements.len(), 1);
+        let requirement = &derived.requirements[0];
+        assert_eq!(requirement.action, "kms:Decrypt");
+        assert_eq!(requirement.resource, key);
+        assert_eq!(
+            requirement.conditions,
+            BTreeMap::from([(
+                "StringEquals".to_owned(),
+                BTreeMap::from([(
+                    "kms:ViaService".to_owned(),
+                    vec!["ssm.us-east-1.amazonaws.com".to_owned()]
+                )])
+            )])
+        );
     }
 
     fn ecs_record(name: &str, parameters: serde_json::Value) -> Record {
