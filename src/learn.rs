@@ -738,14 +738,15 @@ struct ForwardedKmsDenial {
     event_id: Option<String>,
     time: Option<DateTime<Utc>>,
     invoked_by: String,
-    /// The S3 object of the encryption context, for S3 calls.
+    /// The S3 object of the encryption context, or its bucket when the
+    /// bucket uses an S3 Bucket Key, for S3 calls.
     s3_arn: Option<String>,
     region: String,
 }
 
 impl ForwardedKmsDenial {
     /// Returns true when this KMS denial is what failed `finding`: the same
-    /// service, region and object, within five seconds.
+    /// service, region and object (or its bucket), within five seconds.
     fn explains(&self, finding: &Finding) -> bool {
         let close = match (self.time, finding.event_time) {
             (Some(a), Some(b)) => (a - b).num_seconds().abs() <= 5,
@@ -757,7 +758,13 @@ impl ForwardedKmsDenial {
                     || finding
                         .requirements
                         .iter()
-                        .any(|r| r.resource == *arn || arn.starts_with(&format!("{}/", r.resource)))
+                        .any(|r| {
+                            // With an S3 Bucket Key the encryption context
+                            // is the bucket's ARN, not the object's.
+                            r.resource == *arn
+                                || arn.starts_with(&format!("{}/", r.resource))
+                                || r.resource.starts_with(&format!("{arn}/"))
+                        })
             }
             None => true,
         };

@@ -286,6 +286,23 @@ fn sse_kms_denial_explains_the_s3_one() {
 }
 
 #[test]
+fn bucket_key_kms_denial_explains_the_s3_ones() {
+    let case = "28-s3-sse-kms-bucket-key";
+    assert_case(case);
+    let output = learn(&fixture(&format!("acceptance/{case}"))).json();
+    let findings = output["findings"].as_array().unwrap();
+    let kms = findings
+        .iter()
+        .find(|f| f["event_name"] == "GenerateDataKey")
+        .unwrap();
+    for name in ["PutObject", "CreateMultipartUpload"] {
+        let s3 = findings.iter().find(|f| f["event_name"] == name).unwrap();
+        assert_eq!(s3["status"], "explained", "{name}");
+        assert_eq!(s3["explained_by"], kms["event_id"], "{name}");
+    }
+}
+
+#[test]
 fn lambda_version_suffixes_are_stripped() {
     assert_case("12-lambda-versioned-event-names");
     let output = learn(&fixture("acceptance/12-lambda-versioned-event-names")).json();
