@@ -168,12 +168,27 @@ pub fn is_authorization_failure(code: &str, message: Option<&str>) -> bool {
     code_matches || message.is_some_and(|text| text.contains("is not authorized to perform:"))
 }
 
+/// Returns true for an `AssumeRoleWithWebIdentity` that STS refused because
+/// the OIDC provider's configuration rejected the token
+/// (`InvalidIdentityToken`, such as "Incorrect token audience", or
+/// `IDPRejectedClaim`). The role cannot be assumed either way, so it is a
+/// trust finding like an `AccessDenied`.
+pub fn is_rejected_web_identity_token(record: &Record) -> bool {
+    let Some(code) = record.error_code.as_deref() else {
+        return false;
+    };
+    let code = code.strip_suffix("Exception").unwrap_or(code);
+    record.is_web_identity_assume()
+        && (code.eq_ignore_ascii_case("InvalidIdentityToken")
+            || code.eq_ignore_ascii_case("IDPRejectedClaim"))
+}
+
 /// Returns the denial in `record`, or `None` when the call did not fail
 /// authorization.
 pub fn classify(record: &Record) -> Option<Denial> {
     let code = record.error_code.as_deref()?;
     let message_text = record.error_message.as_deref();
-    if !is_authorization_failure(code, message_text) {
+    if !is_authorization_failure(code, message_text) && !is_rejected_web_identity_token(record) {
         return None;
     }
     let (message, form) = match message_text {

@@ -755,16 +755,13 @@ impl ForwardedKmsDenial {
         let same_object = match &self.s3_arn {
             Some(arn) => {
                 finding.requirements.is_empty()
-                    || finding
-                        .requirements
-                        .iter()
-                        .any(|r| {
-                            // With an S3 Bucket Key the encryption context
-                            // is the bucket's ARN, not the object's.
-                            r.resource == *arn
-                                || arn.starts_with(&format!("{}/", r.resource))
-                                || r.resource.starts_with(&format!("{arn}/"))
-                        })
+                    || finding.requirements.iter().any(|r| {
+                        // With an S3 Bucket Key the encryption context
+                        // is the bucket's ARN, not the object's.
+                        r.resource == *arn
+                            || arn.starts_with(&format!("{}/", r.resource))
+                            || r.resource.starts_with(&format!("{arn}/"))
+                    })
             }
             None => true,
         };

@@ -110,6 +110,13 @@ pub fn fill(finding: &mut Finding, denial: &Denial) {
                      endpoint"
                 )
             }
+            (Cause::TrustPolicy, _)
+                if crate::denial::is_rejected_web_identity_token(&denial.record) =>
+            {
+                "STS rejected the web identity token before reading the role's trust policy (the \
+                 OIDC provider's audience or configuration); see the trust finding for the fix"
+                    .to_owned()
+            }
             (Cause::TrustPolicy, _) if denial.record.is_web_identity_assume() => {
                 "the role's trust policy did not admit the web identity token; see the trust \
                  finding for the condition that failed and the narrowest change"

@@ -235,6 +235,33 @@ pub fn diagnose(records: &[&Record], trust: Option<&PolicyDocument>) -> Vec<Trus
         .collect()
 }
 
+/// Explains a token that the IAM OIDC provider rejected before the trust
+/// policy was read, so no trust policy edit can admit it.
+fn provider_rejection(record: &Record, claims: &TokenClaims) -> String {
+    let message = record.error_message.as_deref().unwrap_or("").trim();
+    let provider = claims.provider.as_deref().unwrap_or("(not recorded)");
+    let quoted = if message.is_empty() {
+        String::new()
+    } else {
+        format!(" (\"{}\")", crate::sanitize::terminal_safe(message))
+    };
+    if message.to_ascii_lowercase().contains("audience") {
+        let audience = claims.audience.as_deref().unwrap_or("(not recorded)");
+        return format!(
+            "the OIDC provider `{provider}` rejected the token's audience `{audience}`{quoted}; \
+             the trust policy was not read. Add the audience to the provider's client IDs \
+             (`aws iam add-client-id-to-open-id-connect-provider`), or request one the \
+             provider lists (the `audience` input of aws-actions/configure-aws-credentials, \
+             `sts.amazonaws.com` by default)"
+        );
+    }
+    format!(
+        "STS rejected the web identity token{quoted} before the trust policy was read: check \
+         that the IAM OIDC provider `{provider}` exists in the role's account and that its \
+         issuer URL and client IDs match the token"
+    )
+}
+
 fn diagnose_one(
     record: &Record,
     event_ids: Vec<String>,
@@ -264,6 +291,10 @@ fn diagnose_one(
         .subject
         .clone()
         .unwrap_or_else(|| "(not recorded)".to_owned());
+    if crate::denial::is_rejected_web_identity_token(record) {
+        finding.explanation = provider_rejection(record, &finding.claims);
+        return finding;
+    }
     let Some(trust) = trust else {
         finding.explanation = format!(
             "the role's trust policy refused the token with subject `{subject}`{}; pass \

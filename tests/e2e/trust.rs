@@ -54,6 +54,36 @@ fn chaining_warning_only_on_assume_role() {
 }
 
 #[test]
+fn provider_rejected_audience_is_a_trust_finding() {
+    let events = arg(&fixture("oidc-provider-audience").join("events.json"));
+    let run = run([
+        "learn",
+        "--events",
+        &events,
+        "--role",
+        crate::support::ROLE,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let output = run.json();
+    assert_eq!(output["findings"].as_array().unwrap().len(), 1);
+    assert_eq!(output["findings"][0]["cause"], "trust-policy");
+    let trust = output["trust"].as_array().unwrap();
+    assert_eq!(trust.len(), 1);
+    let explanation = trust[0]["explanation"].as_str().unwrap();
+    assert!(
+        explanation.contains("rejected the token's audience `https://github.com/example-org`"),
+        "{explanation}"
+    );
+    assert!(
+        explanation.contains("add-client-id-to-open-id-connect-provider"),
+        "{explanation}"
+    );
+    assert_eq!(output["policy"]["Statement"], serde_json::json!([]));
+}
+
+#[test]
 fn audience_mismatch_is_the_stated_cause() {
     let output = learn("json").json();
     let trust = output["trust"].as_array().unwrap();
