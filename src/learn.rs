@@ -365,6 +365,16 @@ fn judge_findings(findings: &mut [Finding], records: &[Record], current: &Policy
                 .warnings
                 .retain(|warning| !warning.starts_with(INFERRED_CAUSE_HINT));
             restate(finding, records, current);
+        } else if finding.cause == Cause::IdentityPolicy && finding.explicit_deny {
+            // The message said an identity policy denies; the policies given
+            // show which statement.
+            let named = deny_statements(finding);
+            if !named.is_empty() {
+                finding.remedy = format!(
+                    "a Deny statement of the role's policies matches ({named}); an Allow cannot \
+                     override it: narrow or remove that Deny"
+                );
+            }
         }
     }
 }
@@ -467,6 +477,31 @@ fn blame_boundary(finding: &mut Finding, current: &PolicySet) {
          whoever owns it: an Allow on the role cannot help",
         gaps.join(", ")
     );
+}
+
+/// Names the Deny statements that match the requirements, those whose
+/// condition the event cannot show (a resource tag) included: AWS said a
+/// Deny matched.
+fn deny_statements(finding: &Finding) -> String {
+    let mut named: Vec<String> = Vec::new();
+    let statements = finding
+        .requirement_status
+        .iter()
+        .flat_map(|status| status.decided_by.iter())
+        .filter(|statement| statement.effect == crate::policy::Effect::Deny);
+    for statement in statements {
+        let name = match &statement.sid {
+            Some(sid) => format!("`{sid}` in `{}`", statement.policy_name),
+            None => format!(
+                "statement {} in `{}`",
+                statement.statement_index, statement.policy_name
+            ),
+        };
+        if !named.contains(&name) {
+            named.push(name);
+        }
+    }
+    named.join(", ")
 }
 
 /// Names the statements that decided the requirements in `state`.

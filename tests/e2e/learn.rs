@@ -322,6 +322,41 @@ fn overlapping_inputs_count_each_event_once() {
 }
 
 #[test]
+fn stated_explicit_deny_names_the_statement() {
+    let case = fixture("explicit-deny-named");
+    let run = run([
+        "learn".to_owned(),
+        "--events".to_owned(),
+        arg(&case.join("events.json")),
+        "--role".to_owned(),
+        ROLE.to_owned(),
+        "--policy".to_owned(),
+        arg(&case.join("current-policy.json")),
+        "--output".to_owned(),
+        "json".to_owned(),
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let output = run.json();
+    let findings = output["findings"].as_array().unwrap();
+    for (event, sid) in [
+        ("DeleteObject", "DenyProdDeletes"),
+        ("BatchDeleteImage", "DenyImageDeletes"),
+    ] {
+        let finding = findings
+            .iter()
+            .find(|finding| finding["event_name"] == event)
+            .unwrap();
+        assert_eq!(finding["status"], "not-fixable-on-role", "{event}");
+        let remedy = finding["remedy"].as_str().unwrap();
+        assert!(
+            remedy.contains(&format!("`{sid}` in `current-policy`")),
+            "{event}: {remedy}"
+        );
+    }
+    assert_eq!(output["policy"]["Statement"], json!([]));
+}
+
+#[test]
 fn stdin_is_read_with_dash() {
     let input = std::fs::read(fixture("ecr-ecs-deploy/events.json")).unwrap();
     let run = run_with_stdin(
