@@ -612,6 +612,16 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
                 .to_owned(),
         );
     }
+    // Session tags and a source identity are authorized by the assumed
+    // role's trust policy as well as by the caller's identity policy.
+    for action in ["sts:TagSession", "sts:SetSourceIdentity"] {
+        if derived.requirements.iter().any(|r| r.action == action) {
+            warnings.push(format!(
+                "the trust policy of the role being assumed must also allow `{action}` for this \
+                 role; an identity statement alone is not enough"
+            ));
+        }
+    }
     let notes = no_resource_type_notes(&derived.requirements);
     let first = derived.requirements.first();
     let mut finding = Finding {

@@ -84,6 +84,35 @@ fn provider_rejected_audience_is_a_trust_finding() {
 }
 
 #[test]
+fn tag_session_needs_the_target_trust_policy_too() {
+    let events = arg(&fixture("role-chaining-tags").join("events.json"));
+    let run = run([
+        "learn",
+        "--events",
+        &events,
+        "--role",
+        crate::support::ROLE,
+        "--output",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let output = run.json();
+    let tagging = output["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["requirements"][0]["action"] == "sts:TagSession")
+        .unwrap();
+    assert!(
+        warnings_of(tagging).contains(
+            &"the trust policy of the role being assumed must also allow `sts:TagSession` for \
+              this role; an identity statement alone is not enough"
+        ),
+        "{tagging:#}"
+    );
+}
+
+#[test]
 fn audience_mismatch_is_the_stated_cause() {
     let output = learn("json").json();
     let trust = output["trust"].as_array().unwrap();
