@@ -383,9 +383,15 @@ fn closing_quote(quoted: &str) -> Option<usize> {
 /// Reads ` on resource: RES` or ` on this resource` and returns the rest.
 fn read_resource<'a>(rest: &'a str, parsed: &mut ParsedMessage) -> &'a str {
     let rest = rest.trim_start();
-    if let Some(after) = rest.strip_prefix("on this resource") {
-        parsed.resource_unnamed = true;
-        return after.trim_start();
+    // KMS words a ciphertext's key this way for Decrypt and ReEncrypt.
+    for unnamed in [
+        "on this resource",
+        "on the resource associated with this ciphertext",
+    ] {
+        if let Some(after) = rest.strip_prefix(unnamed) {
+            parsed.resource_unnamed = true;
+            return after.trim_start();
+        }
     }
     let Some(after) = rest.strip_prefix("on resource:") else {
         return rest;
@@ -421,6 +427,16 @@ fn read_reason(reason: &str, parsed: &mut ParsedMessage) -> MessageForm {
         parsed.cause = Some(cause_from_kind(kind));
         parsed.via_scp = reason.contains("transitively through a service control policy");
         parsed.policy_arn = find_policy_arn(reason);
+        return MessageForm::Detailed;
+    }
+    // KMS: "because the resource does not exist in this Region, no
+    // resource-based policies allow access, or a resource-based policy
+    // explicitly denies access". The key policy is the usual cause; a key
+    // of another Region is the other.
+    if reason.starts_with("because the resource does not exist")
+        && reason.contains("resource-based polic")
+    {
+        parsed.cause = Some(Cause::ResourcePolicy);
         return MessageForm::Detailed;
     }
     if let Some(after) = reason.strip_prefix("with an explicit deny") {
@@ -679,6 +695,25 @@ mod tests {
             assert_eq!(parsed.explicit, explicit, "{tail}");
             assert_eq!(parsed.cause, Some(cause), "{tail}");
         }
+    }
+
+    #[test]
+    fn kms_ciphertext_forms() {
+        let head = "User: arn:aws:sts::111122223333:assumed-role/gha-deploy/run is not authorized \
+                    to perform: kms:Decrypt on the resource associated with this ciphertext";
+        let key_policy = parse(&format!(
+            "{head} because the resource does not exist in this Region, no resource-based \
+             policies allow access, or a resource-based policy explicitly denies access"
+        ));
+        assert_eq!(key_policy.action.as_deref(), Some("kms:Decrypt"));
+        assert!(key_policy.resource_unnamed);
+        assert_eq!(key_policy.resource, None);
+        assert_eq!(key_policy.cause, Some(Cause::ResourcePolicy));
+        let identity = parse(&format!(
+            "{head} because no identity-based policy allows the kms:Decrypt action"
+        ));
+        assert!(identity.resource_unnamed);
+        assert_eq!(identity.cause, Some(Cause::IdentityPolicy));
     }
 
     #[test]
