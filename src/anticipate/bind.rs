@@ -270,6 +270,9 @@ pub(super) fn kms_key_arn(text: &str, base: &BTreeMap<String, String>) -> Option
 /// `${Partition}`, `${Region}` and `${Account}` never span a `:`; other
 /// placeholders before the last never span a `/` or `:`, and the last takes
 /// the rest, so `repository/team-a/api` gives `RepositoryName` `team-a/api`.
+/// A last placeholder after a `:` does not span a `:` either, so Lambda's
+/// `function:${FunctionName}` does not read the alias ARN
+/// `function:app:live` as a function named `app:live`.
 pub fn parse_arn(template: &str, arn: &str) -> Option<BTreeMap<String, String>> {
     let mut pattern = String::from("^");
     let mut names = Vec::new();
@@ -283,6 +286,7 @@ pub fn parse_arn(template: &str, arn: &str) -> Option<BTreeMap<String, String>> 
         let last = !rest.contains("${");
         pattern.push_str(match name {
             "Partition" | "Region" | "Account" => "([^:]*)",
+            _ if last && literal.ends_with(':') => "([^:]+)",
             _ if last => "(.+)",
             _ => "([^/:]+)",
         });
@@ -337,6 +341,17 @@ mod tests {
             parse_arn(service, "arn:aws:ecs:us-east-1:1:task/prod/web"),
             None
         );
+    }
+
+    #[test]
+    fn qualified_lambda_arn_is_not_a_function_name() {
+        let function = "arn:${Partition}:lambda:${Region}:${Account}:function:${FunctionName}";
+        assert_eq!(
+            parse_arn(function, "arn:aws:lambda:us-east-1:1:function:app:live"),
+            None
+        );
+        let parsed = parse_arn(function, "arn:aws:lambda:us-east-1:1:function:app").unwrap();
+        assert_eq!(parsed["FunctionName"], "app");
     }
 
     #[test]
