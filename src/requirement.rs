@@ -500,6 +500,22 @@ fn conditions_for(
             )),
         }
     }
+    // Tags a creating call adds (`RunInstances` with `TagSpecifications`)
+    // are authorized as `ec2:CreateTags` on the new resource; the
+    // `ec2:CreateAction` condition keeps the grant from re-tagging existing
+    // resources.
+    if action == "ec2:CreateTags" && record.source().starts_with("ec2.") {
+        let creating = record.name();
+        if creating != "CreateTags" && !creating.is_empty() {
+            derived
+                .context
+                .insert("ec2:createaction".to_owned(), vec![creating.to_owned()]);
+            conditions
+                .entry("StringEquals".to_owned())
+                .or_insert_with(BTreeMap::new)
+                .insert("ec2:CreateAction".to_owned(), vec![creating.to_owned()]);
+        }
+    }
     if let Some(via) = kms_via_service(action, record) {
         derived
             .context

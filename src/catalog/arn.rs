@@ -85,11 +85,26 @@ pub(crate) struct Event<'a> {
     account: Option<&'a str>,
 }
 
+/// Returns `requestParameters`, or the object inside it when EC2 wraps the
+/// request as `{"<EventName>Request": {…}}` (`CreateLaunchTemplateVersion`
+/// and other newer EC2 calls are recorded that way, with capitalized keys).
+fn unwrapped_parameters(record: &Record) -> Option<&Value> {
+    let params = record.request_parameters.as_ref()?;
+    let wrapper = format!("{}Request", record.name());
+    match params.as_object() {
+        Some(object) if object.len() == 1 => match object.get(&wrapper) {
+            Some(inner) if inner.is_object() => Some(inner),
+            _ => Some(params),
+        },
+        _ => Some(params),
+    }
+}
+
 impl<'a> Event<'a> {
     fn new(record: &'a Record) -> Event<'a> {
         Event {
             record,
-            params: record.request_parameters.as_ref(),
+            params: unwrapped_parameters(record),
             name: record.name(),
             partition: record
                 .partition()

@@ -357,6 +357,33 @@ fn stated_explicit_deny_names_the_statement() {
 }
 
 #[test]
+fn ec2_tags_on_create_and_wrapped_requests() {
+    let events = arg(&fixture("ec2-tag-on-create").join("events.json"));
+    let run = run([
+        "learn", "--events", &events, "--role", ROLE, "--output", "policy",
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let policy: Value = serde_json::from_str(&run.stdout).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    let tags = statements
+        .iter()
+        .find(|statement| statement["Action"] == "ec2:CreateTags")
+        .unwrap();
+    assert_eq!(
+        tags["Condition"],
+        json!({"StringEquals": {"ec2:CreateAction": "RunInstances"}})
+    );
+    let template = statements
+        .iter()
+        .find(|statement| statement["Action"] == "ec2:CreateLaunchTemplateVersion")
+        .unwrap();
+    assert_eq!(
+        template["Resource"],
+        "arn:aws:ec2:us-east-1:111122223333:launch-template/lt-0fedcba9876543210"
+    );
+}
+
+#[test]
 fn stdin_is_read_with_dash() {
     let input = std::fs::read(fixture("ecr-ecs-deploy/events.json")).unwrap();
     let run = run_with_stdin(
