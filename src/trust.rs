@@ -225,14 +225,77 @@ pub fn diagnose(records: &[&Record], trust: Option<&PolicyDocument>) -> Vec<Trus
             .or_default()
             .push(record);
     }
-    by_claims
+    let mut findings: Vec<TrustFinding> = by_claims
         .into_values()
         .filter_map(|group| {
             let first = group.first()?;
             let event_ids = group.iter().filter_map(|r| r.event_id.clone()).collect();
             Some(diagnose_one(first, event_ids, trust))
         })
-        .collect()
+        .collect();
+    merge_edits(&mut findings);
+    findings
+}
+
+/// Makes the edits proposed for one trust statement cumulative. Each
+/// finding edits the original statement to admit its own subject, so
+/// applying one after another would keep only the last; every finding of
+/// the statement gets the union of their condition values instead.
+fn merge_edits(findings: &mut [TrustFinding]) {
+    let mut by_statement: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (position, finding) in findings.iter().enumerate() {
+        if let (Some(index), Some(_)) = (finding.statement_index, &finding.proposed_statement) {
+            by_statement.entry(index).or_default().push(position);
+        }
+    }
+    for positions in by_statement
+        .values()
+        .filter(|positions| positions.len() > 1)
+    {
+        let mut merged: Option<Statement> = None;
+        for position in positions {
+            let Some(edit) = findings
+                .get(*position)
+                .and_then(|finding| finding.proposed_statement.as_ref())
+            else {
+                continue;
+            };
+            match merged.as_mut() {
+                None => merged = Some(edit.clone()),
+                Some(merged) => union_conditions(merged, edit),
+            }
+        }
+        for position in positions {
+            if let Some(finding) = findings.get_mut(*position) {
+                finding.proposed_statement.clone_from(&merged);
+            }
+        }
+    }
+}
+
+/// Adds the condition values of `other` that `into` lacks.
+fn union_conditions(into: &mut Statement, other: &Statement) {
+    let Some(extra) = &other.condition else {
+        return;
+    };
+    let block = into.condition.get_or_insert_with(Default::default);
+    for (operator, keys) in extra {
+        let target = block.entry(operator.clone()).or_default();
+        for (key, values) in keys {
+            match target.get_mut(key) {
+                Some(existing) => {
+                    for value in values.values() {
+                        if !existing.values().contains(value) {
+                            existing.values_mut().push(value.clone());
+                        }
+                    }
+                }
+                None => {
+                    target.insert(key.clone(), values.clone());
+                }
+            }
+        }
+    }
 }
 
 /// Explains a token that the IAM OIDC provider rejected before the trust
@@ -625,7 +688,10 @@ fn subject_sentence(finding: &TrustFinding) -> String {
             github.environment.as_deref().unwrap_or("")
         ),
         Some(github) if github.pull_request => {
-            "Pull request workflows get the subject `repo:ORG/REPO:pull_request`. ".to_owned()
+            "Pull request workflows get the subject `repo:ORG/REPO:pull_request`. Trusting it \
+             lets the workflow of every pull request to the repository assume the role, whatever \
+             its branch, so a deploy role should trust it only if that is meant. "
+                .to_owned()
         }
         _ => String::new(),
     };

@@ -31,15 +31,24 @@ pub(super) fn write(
     for (number, finding) in report.findings.iter().enumerate() {
         text_finding(number + 1, finding, out)?;
     }
+    let mut printed_edits = Vec::new();
     for finding in &report.trust {
         writeln!(out, "Trust policy: {}", terminal_safe(&finding.explanation))?;
         if let Some(statement) = &finding.proposed_statement {
             let index = finding
                 .statement_index
                 .map_or(String::new(), |i| format!(" (statement {i})"));
-            writeln!(out, "Edited trust statement{index}:")?;
-            let text = serde_json::to_string_pretty(statement).map_err(io::Error::other)?;
-            writeln!(out, "{}", json_inert(&text))?;
+            if printed_edits.contains(&(finding.statement_index, statement)) {
+                writeln!(
+                    out,
+                    "Edited trust statement{index}: the edit above, which admits this token too."
+                )?;
+            } else {
+                writeln!(out, "Edited trust statement{index}:")?;
+                let text = serde_json::to_string_pretty(statement).map_err(io::Error::other)?;
+                writeln!(out, "{}", json_inert(&text))?;
+                printed_edits.push((finding.statement_index, statement));
+            }
         }
         writeln!(out)?;
     }

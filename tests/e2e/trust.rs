@@ -113,6 +113,57 @@ fn tag_session_needs_the_target_trust_policy_too() {
 }
 
 #[test]
+fn edits_of_one_statement_are_merged() {
+    let case = fixture("oidc-several-subjects");
+    let run = run([
+        "learn".to_owned(),
+        "--events".to_owned(),
+        arg(&case.join("events.json")),
+        "--role".to_owned(),
+        crate::support::ROLE.to_owned(),
+        "--trust-policy".to_owned(),
+        arg(&case.join("trust-policy.json")),
+        "--output".to_owned(),
+        "json".to_owned(),
+    ]);
+    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
+    let output = run.json();
+    let edits: Vec<&Value> = output["trust"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|finding| finding.get("proposed_statement").filter(|s| !s.is_null()))
+        .collect();
+    assert_eq!(edits.len(), 2);
+    assert_eq!(edits[0], edits[1]);
+    let subjects = &edits[0]["Condition"]["StringLike"]["token.actions.githubusercontent.com:sub"];
+    for subject in [
+        "repo:example-org/example-app:ref:refs/heads/main",
+        "repo:example-org/example-app:pull_request",
+        "repo:example-org/example-app:ref:refs/heads/release/2026-11",
+    ] {
+        assert!(
+            subjects
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|value| value == subject),
+            "{subject}: {subjects}"
+        );
+    }
+    let pull_request = output["trust"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["claims"]["subject"] == "repo:example-org/example-app:pull_request")
+        .unwrap();
+    assert!(pull_request["explanation"]
+        .as_str()
+        .unwrap()
+        .contains("every pull request"));
+}
+
+#[test]
 fn audience_mismatch_is_the_stated_cause() {
     let output = learn("json").json();
     let trust = output["trust"].as_array().unwrap();
