@@ -100,6 +100,11 @@ pub struct Step {
     /// named groups become variables.
     #[serde(default)]
     pub patterns: Vec<ParamPattern>,
+    /// Request parameters the call never sends, so a record that has one is
+    /// another client's call (`aws s3 sync` lists without a `delimiter`;
+    /// Terraform's S3 backend lists its workspaces with one).
+    #[serde(default)]
+    pub absent: Vec<String>,
     /// The IAM actions the call needs, in the order AWS evaluates them.
     pub actions: Vec<ActionSpec>,
 }
@@ -183,8 +188,8 @@ impl FlowSet {
 
 impl Step {
     /// Returns true when `record` is this call: same event source, same
-    /// event name once an API-version suffix is removed, and every
-    /// parameter pattern matches.
+    /// event name once an API-version suffix is removed, every parameter
+    /// pattern matches and no parameter of `absent` is present.
     pub fn matches(&self, record: &Record) -> bool {
         record.source() == self.event_source
             && base_event_name(record.name()) == self.event_name
@@ -192,6 +197,13 @@ impl Step {
                 record
                     .request_str(&pattern.param)
                     .is_some_and(|value| pattern.regex.is_match(value))
+            })
+            && self.absent.iter().all(|param| {
+                record
+                    .request_parameters
+                    .as_ref()
+                    .and_then(|params| params.get(param))
+                    .is_none_or(serde_json::Value::is_null)
             })
     }
 

@@ -328,6 +328,41 @@ fn sync_listing_anticipates_uploads_under_the_prefix() {
 }
 
 #[test]
+fn delimited_listing_is_not_a_sync() {
+    // Terraform's S3 backend lists its workspaces with a delimiter.
+    let records = vec![call(
+        "2026-11-20T09:00:00Z",
+        "s3.amazonaws.com",
+        "ListObjects",
+        json!({"bucketName": "tf-state", "prefix": "env:/", "delimiter": "/", "list-type": "2"}),
+        Some(("s3:ListBucket", "\"arn:aws:s3:::tf-state\"")),
+    )];
+    let report = learn_with(records, AnticipateMode::Suggest);
+    assert!(pairs(&report).is_empty(), "{:?}", pairs(&report));
+}
+
+#[test]
+fn cross_account_pull_names_the_registry_account() {
+    let repository = "arn:aws:ecr:us-west-2:444455556666:repository/base/node";
+    let mut pull = call(
+        "2026-11-20T09:00:05Z",
+        "ecr.amazonaws.com",
+        "BatchGetImage",
+        json!({"registryId": "444455556666", "repositoryName": "base/node"}),
+        Some(("ecr:BatchGetImage", repository)),
+    );
+    pull.aws_region = Some("us-west-2".to_owned());
+    let report = learn_with(vec![pull], AnticipateMode::Suggest);
+    assert_eq!(
+        pairs(&report),
+        [(
+            "ecr:GetDownloadUrlForLayer".to_owned(),
+            repository.to_owned()
+        )]
+    );
+}
+
+#[test]
 fn cdk_roles_follow_the_qualifier_seen() {
     let role = "arn:aws:iam::111122223333:role/cdk-hnb659fds-deploy-role-111122223333-eu-west-1";
     let records = vec![call(
