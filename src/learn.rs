@@ -598,6 +598,13 @@ fn finding_for(denial: &Denial, catalog: &Catalog) -> Finding {
              cause (pass --policy to check)"
         ));
     }
+    if let Some(owner) = other_resource_owner(record).filter(|_| denial.cause_inferred) {
+        warnings.push(format!(
+            "the resource belongs to account `{owner}`, not the role's: across accounts the \
+             resource's own policy (bucket, key, repository … policy) must allow the role too, \
+             as well as the role's identity policy"
+        ));
+    }
     // Role chaining needs the assumed role's trust policy too. A web
     // identity or SAML call is decided by the trust policy alone, which
     // the trust finding diagnoses.
@@ -676,6 +683,22 @@ fn no_resource_type_notes(requirements: &[Requirement]) -> Vec<String> {
 
 /// The start of the warning on a denial whose message names no policy.
 const INFERRED_CAUSE_HINT: &str = "AWS did not say which policy denied the call";
+
+/// Returns the account of a resource the record names in `resources[]`
+/// when it is not the caller's account.
+fn other_resource_owner(record: &Record) -> Option<&str> {
+    let caller = record.user_identity.account_id.as_deref().or(record
+        .user_identity
+        .session_context
+        .session_issuer
+        .account_id
+        .as_deref())?;
+    record
+        .resources
+        .iter()
+        .filter_map(|resource| resource.account_id.as_deref())
+        .find(|owner| crate::catalog::is_account(owner) && *owner != caller)
+}
 
 /// Folds a finding into an earlier identical one (a retried call). Calls
 /// whose condition context differs (another `s3:prefix`, another

@@ -384,6 +384,29 @@ fn ec2_tags_on_create_and_wrapped_requests() {
 }
 
 #[test]
+fn bucket_of_another_account_names_its_owner() {
+    let events = arg(&fixture("cross-account-bucket").join("events.json"));
+    let output = run([
+        "learn", "--events", &events, "--role", ROLE, "--output", "json",
+    ])
+    .json();
+    let upload = output["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|finding| finding["event_name"] == "PutObject")
+        .unwrap();
+    let warnings = upload["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|warning| warning
+            .as_str()
+            .unwrap()
+            .starts_with("the resource belongs to account `444455556666`")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
 fn stdin_is_read_with_dash() {
     let input = std::fs::read(fixture("ecr-ecs-deploy/events.json")).unwrap();
     let run = run_with_stdin(
