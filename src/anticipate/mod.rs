@@ -467,15 +467,20 @@ fn anticipate_action(
         fresh.retain(|(_, origin)| origin.shows_need);
         if fresh.is_empty() {
             if unresolved.is_empty() {
-                let note = spec.note.as_ref().or(step.note.as_ref());
-                let why = note.map_or_else(|| "only some runs need it".to_owned(), Clone::clone);
-                out.left_out(left_out(why));
+                // A denial of the run that requires the action puts it in
+                // the proposal; calling it left out would contradict that.
+                if !seen.was_denied(&spec.action) {
+                    let note = spec.note.as_ref().or(step.note.as_ref());
+                    let why =
+                        note.map_or_else(|| "only some runs need it".to_owned(), Clone::clone);
+                    out.left_out(left_out(why));
+                }
             }
             return;
         }
     }
     if fresh.is_empty() {
-        if unresolved.is_empty() {
+        if unresolved.is_empty() && !seen.was_denied(&spec.action) {
             out.left_out(left_out(unseen_reason(spec, &missing)));
         }
         return;

@@ -96,6 +96,13 @@ impl Seen {
         }
     }
 
+    /// Returns true when a denial of the run requires `action`, on any
+    /// resource, so the proposal already holds it.
+    pub(super) fn was_denied(&self, action: &str) -> bool {
+        let action = action.to_ascii_lowercase();
+        self.denied.iter().any(|(denied, _)| *denied == action)
+    }
+
     pub(super) fn is_known(&self, action: &str, resource: &str) -> bool {
         let entry = key(action, resource);
         self.allowed.contains(&entry) || self.denied.contains(&entry)

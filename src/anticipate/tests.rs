@@ -342,6 +342,30 @@ fn delimited_listing_is_not_a_sync() {
 }
 
 #[test]
+fn denied_action_is_not_also_left_out() {
+    let object = "arn:aws:s3:::site/index.html";
+    let mut upload = call(
+        "2026-11-20T09:00:00Z",
+        "s3.amazonaws.com",
+        "PutObject",
+        json!({"bucketName": "site", "key": "index.html", "x-amz-acl": "public-read"}),
+        Some(("s3:PutObjectAcl", object)),
+    );
+    upload.error_message = Some(format!(
+        "User: arn:aws:sts::111122223333:assumed-role/gha-deploy/GitHubActions is not \
+         authorized to perform: s3:PutObjectAcl on resource: \"{object}\" because no \
+         identity-based policy allows the s3:PutObjectAcl action"
+    ));
+    let report = learn_with(vec![upload], AnticipateMode::Suggest);
+    let left_out: Vec<&str> = report
+        .not_anticipated
+        .iter()
+        .map(|item| item.action.as_str())
+        .collect();
+    assert!(!left_out.contains(&"s3:PutObjectAcl"), "{left_out:?}");
+}
+
+#[test]
 fn cross_account_pull_names_the_registry_account() {
     let repository = "arn:aws:ecr:us-west-2:444455556666:repository/base/node";
     let mut pull = call(
