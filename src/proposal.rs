@@ -51,7 +51,13 @@ pub fn build_statements(requirements: &[Requirement]) -> Vec<Statement> {
                 actions.iter().cloned().collect(),
                 resources.iter().cloned().collect(),
             );
-            statement.sid = Some(sid_for(&actions, &resource_types, &conditions));
+            let every_resource = resources.iter().all(|resource| resource == "*");
+            statement.sid = Some(sid_for(
+                &actions,
+                &resource_types,
+                every_resource,
+                &conditions,
+            ));
             if !conditions.is_empty() {
                 statement.condition = Some(to_condition_block(&conditions));
             }
@@ -87,6 +93,7 @@ pub fn to_condition_block(conditions: &Conditions) -> ConditionBlock {
 fn sid_for(
     actions: &BTreeSet<String>,
     resource_types: &BTreeSet<&str>,
+    every_resource: bool,
     conditions: &Conditions,
 ) -> String {
     let prefixes: BTreeSet<&str> = actions
@@ -95,7 +102,13 @@ fn sid_for(
         .collect();
     let mut sid: String = prefixes.iter().map(|prefix| pascal_case(prefix)).collect();
     if resource_types.is_empty() || resource_types.iter().all(|t| *t == "*") {
-        sid.push_str("AnyResource");
+        // A named resource whose type the catalog does not list (such as
+        // CloudFormation's `transform/…`) is not "any resource".
+        sid.push_str(if every_resource {
+            "AnyResource"
+        } else {
+            "Resource"
+        });
     } else {
         for resource_type in resource_types.iter().filter(|t| **t != "*") {
             sid.push_str(&pascal_case(resource_type));
@@ -166,6 +179,18 @@ mod tests {
             action_source: ActionSource::ErrorMessage,
             resource_source: ResourceSource::ErrorMessage,
         }
+    }
+
+    #[test]
+    fn named_resource_without_type_is_not_any_resource() {
+        let transform = "arn:aws:cloudformation:us-east-1:aws:transform/Serverless-2016-10-31";
+        let statements = build_statements(&[requirement(
+            "cloudformation:CreateChangeSet",
+            transform,
+            None,
+        )]);
+        assert_eq!(statements.len(), 1);
+        assert_eq!(statements[0].sid.as_deref(), Some("CloudformationResource"));
     }
 
     #[test]
