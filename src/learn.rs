@@ -253,6 +253,19 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
     }
     explain_forward_access(&mut findings);
     let mut warnings = Vec::new();
+    let acl_refused = records
+        .iter()
+        .filter(|record| record.error_code.as_deref() == Some("AccessControlListNotSupported"))
+        .count();
+    if acl_refused > 0 {
+        // Not an authorization failure, so no finding, but the deploy failed
+        // on it and no permission fixes it.
+        warnings.push(format!(
+            "{acl_refused} call(s) set an ACL on a bucket whose Object Ownership setting disables \
+             ACLs (`AccessControlListNotSupported`); no permission fixes that: drop the ACL \
+             (`--acl`) from the upload, or have the bucket's owner enable ACLs"
+        ));
+    }
     if duplicates > 0 {
         warnings.push(format!(
             "{duplicates} record(s) of the role were read more than once (same `eventID`, as when \

@@ -404,6 +404,14 @@ fn bucket_of_another_account_names_its_owner() {
             .starts_with("the resource belongs to account `444455556666`")),
         "{warnings:?}"
     );
+    let report_warnings = output["warnings"].as_array().unwrap();
+    assert!(
+        report_warnings.iter().any(|warning| warning
+            .as_str()
+            .unwrap()
+            .starts_with("1 call(s) set an ACL on a bucket whose Object Ownership")),
+        "{report_warnings:?}"
+    );
 }
 
 #[test]
