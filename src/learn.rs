@@ -284,8 +284,9 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
             ));
         }
     }
-    if let Some(current) = &options.current {
-        judge_findings(&mut findings, &records, current);
+    match &options.current {
+        Some(current) => judge_findings(&mut findings, &records, current),
+        None => note_later_successes(&mut findings, &records),
     }
     let needed: Vec<Requirement> = findings
         .iter()
@@ -492,6 +493,37 @@ fn blame_boundary(finding: &mut Finding, current: &PolicySet) {
     );
 }
 
+/// Returns a record of the same call, with the same request parameters,
+/// that succeeded after the finding's first denial.
+fn later_success<'r>(finding: &Finding, records: &'r [Record]) -> Option<&'r Record> {
+    records.iter().find(|record| {
+        record.error_code.is_none()
+            && record.source() == finding.event_source
+            && record.name() == finding.event_name
+            && record.event_time > finding.event_time
+            && record.request_parameters == finding.record.request_parameters
+    })
+}
+
+/// Adds to each missing finding whose call later succeeded, when no
+/// current policy says more, that the role may have been granted it since.
+fn note_later_successes(findings: &mut [Finding], records: &[Record]) {
+    for finding in findings.iter_mut() {
+        if finding.status != Status::Missing {
+            continue;
+        }
+        let Some(time) = later_success(finding, records).and_then(|record| record.event_time)
+        else {
+            continue;
+        };
+        finding.warnings.push(format!(
+            "the same call succeeded at {}, after this denial: the role may have been granted \
+             it since (pass --policy to check)",
+            time.format("%Y-%m-%dT%H:%M:%SZ")
+        ));
+    }
+}
+
 /// Names the Deny statements that match the requirements, those whose
 /// condition the event cannot show (a resource tag) included: AWS said a
 /// Deny matched.
@@ -542,14 +574,7 @@ fn already_allowed_remedy(
     deciders: &str,
 ) -> String {
     if !finding.cause_inferred {
-        let later_success = records.iter().find(|record| {
-            record.error_code.is_none()
-                && record.source() == finding.event_source
-                && record.name() == finding.event_name
-                && record.event_time > finding.event_time
-                && record.request_parameters == finding.record.request_parameters
-        });
-        let since = later_success
+        let since = later_success(finding, records)
             .and_then(|record| record.event_time)
             .map(|time| {
                 format!(

@@ -415,6 +415,35 @@ fn bucket_of_another_account_names_its_owner() {
 }
 
 #[test]
+fn later_success_of_a_denied_call_is_noted() {
+    let events = arg(&fixture("later-success").join("events.json"));
+    let output = run([
+        "learn", "--events", &events, "--role", ROLE, "--output", "json",
+    ])
+    .json();
+    let noted: Vec<&Value> = output["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|finding| {
+            finding["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|warning| {
+                    warning
+                        .as_str()
+                        .unwrap()
+                        .starts_with("the same call succeeded at 2026-11-21T12:10:01Z")
+                })
+        })
+        .collect();
+    assert_eq!(noted.len(), 1, "{:#}", output["findings"]);
+    assert_eq!(noted[0]["event_name"], "PutObject");
+    assert_eq!(noted[0]["status"], "missing");
+}
+
+#[test]
 fn stdin_is_read_with_dash() {
     let input = std::fs::read(fixture("ecr-ecs-deploy/events.json")).unwrap();
     let run = run_with_stdin(
