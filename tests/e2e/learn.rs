@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::support::{arg, fixture, run, run_with_stdin, Run, ROLE};
+use crate::support::{arg, fixture, learn_case, run, run_with_stdin, Run, ROLE};
 
 fn deploy_events() -> String {
     arg(&fixture("ecr-ecs-deploy/events.json"))
@@ -323,20 +323,10 @@ fn overlapping_inputs_count_each_event_once() {
 
 #[test]
 fn stated_explicit_deny_names_the_statement() {
-    let case = fixture("explicit-deny-named");
-    let run = run([
-        "learn".to_owned(),
-        "--events".to_owned(),
-        arg(&case.join("events.json")),
-        "--role".to_owned(),
-        ROLE.to_owned(),
-        "--policy".to_owned(),
-        arg(&case.join("current-policy.json")),
-        "--output".to_owned(),
-        "json".to_owned(),
-    ]);
-    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
-    let output = run.json();
+    let output = learn_case(
+        "explicit-deny-named",
+        &[("--policy", "current-policy.json")],
+    );
     let findings = output["findings"].as_array().unwrap();
     for (event, sid) in [
         ("DeleteObject", "DenyProdDeletes"),
@@ -385,11 +375,7 @@ fn ec2_tags_on_create_and_wrapped_requests() {
 
 #[test]
 fn bucket_of_another_account_names_its_owner() {
-    let events = arg(&fixture("cross-account-bucket").join("events.json"));
-    let output = run([
-        "learn", "--events", &events, "--role", ROLE, "--output", "json",
-    ])
-    .json();
+    let output = learn_case("cross-account-bucket", &[]);
     let upload = output["findings"]
         .as_array()
         .unwrap()
@@ -416,11 +402,7 @@ fn bucket_of_another_account_names_its_owner() {
 
 #[test]
 fn later_success_of_a_denied_call_is_noted() {
-    let events = arg(&fixture("later-success").join("events.json"));
-    let output = run([
-        "learn", "--events", &events, "--role", ROLE, "--output", "json",
-    ])
-    .json();
+    let output = learn_case("later-success", &[]);
     let noted: Vec<&Value> = output["findings"]
         .as_array()
         .unwrap()

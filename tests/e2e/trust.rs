@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::support::{arg, fixture, run, Run};
+use crate::support::{arg, fixture, learn_case, run, Run};
 
 const CHAINING_WARNING: &str = "the role being assumed must also trust this role in its trust \
                                 policy; an identity statement alone is not enough";
@@ -55,18 +55,7 @@ fn chaining_warning_only_on_assume_role() {
 
 #[test]
 fn provider_rejected_audience_is_a_trust_finding() {
-    let events = arg(&fixture("oidc-provider-audience").join("events.json"));
-    let run = run([
-        "learn",
-        "--events",
-        &events,
-        "--role",
-        crate::support::ROLE,
-        "--output",
-        "json",
-    ]);
-    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
-    let output = run.json();
+    let output = learn_case("oidc-provider-audience", &[]);
     assert_eq!(output["findings"].as_array().unwrap().len(), 1);
     assert_eq!(output["findings"][0]["cause"], "trust-policy");
     let trust = output["trust"].as_array().unwrap();
@@ -85,18 +74,7 @@ fn provider_rejected_audience_is_a_trust_finding() {
 
 #[test]
 fn tag_session_needs_the_target_trust_policy_too() {
-    let events = arg(&fixture("role-chaining-tags").join("events.json"));
-    let run = run([
-        "learn",
-        "--events",
-        &events,
-        "--role",
-        crate::support::ROLE,
-        "--output",
-        "json",
-    ]);
-    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
-    let output = run.json();
+    let output = learn_case("role-chaining-tags", &[]);
     let tagging = output["findings"]
         .as_array()
         .unwrap()
@@ -114,20 +92,10 @@ fn tag_session_needs_the_target_trust_policy_too() {
 
 #[test]
 fn edits_of_one_statement_are_merged() {
-    let case = fixture("oidc-several-subjects");
-    let run = run([
-        "learn".to_owned(),
-        "--events".to_owned(),
-        arg(&case.join("events.json")),
-        "--role".to_owned(),
-        crate::support::ROLE.to_owned(),
-        "--trust-policy".to_owned(),
-        arg(&case.join("trust-policy.json")),
-        "--output".to_owned(),
-        "json".to_owned(),
-    ]);
-    assert_eq!(run.code, 1, "stderr: {}", run.stderr);
-    let output = run.json();
+    let output = learn_case(
+        "oidc-several-subjects",
+        &[("--trust-policy", "trust-policy.json")],
+    );
     let edits: Vec<&Value> = output["trust"]
         .as_array()
         .unwrap()

@@ -138,6 +138,30 @@ pub fn arg(path: &Path) -> String {
 /// The role every fixture studies.
 pub const ROLE: &str = "arn:aws:iam::111122223333:role/gha-deploy";
 
+/// Runs `learn --output json` for [`ROLE`] on `fixtures/CASE/events.json`,
+/// passing each file of `policies` in the case folder as its flag (such as
+/// `("--policy", "current-policy.json")`), and checks that it exits with
+/// code 1, a change proposed. Returns the report.
+pub fn learn_case(case: &str, policies: &[(&str, &str)]) -> Value {
+    let folder = fixture(case);
+    let mut args = vec![
+        "learn".to_owned(),
+        "--events".to_owned(),
+        arg(&folder.join("events.json")),
+        "--role".to_owned(),
+        ROLE.to_owned(),
+        "--output".to_owned(),
+        "json".to_owned(),
+    ];
+    for (flag, file) in policies {
+        args.push((*flag).to_owned());
+        args.push(arg(&folder.join(file)));
+    }
+    let run = run(args);
+    assert_eq!(run.code, 1, "{case}: stderr: {}", run.stderr);
+    run.json()
+}
+
 /// Reads the records of a `{"Records": […]}` fixture file.
 pub fn fixture_records(path: &Path) -> Vec<Record> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
