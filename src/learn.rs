@@ -207,7 +207,7 @@ impl Report {
 }
 
 impl Finding {
-    /// Returns true when the remedy asks for a change somewhere: a statement
+    /// Returns true when the remedy requests a change somewhere: a statement
     /// on the role, another policy, or a check of what the event cannot show.
     pub fn needs_change(&self) -> bool {
         match self.status {
@@ -216,8 +216,8 @@ impl Finding {
             | Status::NotFixableOnRole
             | Status::UnknownAction => true,
             // With the cause inferred, the policy that denied the call is
-            // still to be found; with it stated, the role was granted the
-            // permission after the call.
+            // still to be found. With the cause stated, the role was granted
+            // the permission after the call.
             Status::AlreadyAllowed => self.cause_inferred,
             Status::Explained | Status::NoPermissionNeeded => false,
         }
@@ -253,15 +253,15 @@ pub fn learn(mut records: Vec<Record>, catalog: &Catalog, options: &LearnOptions
     }
     explain_forward_access(&mut findings);
     let mut warnings = Vec::new();
-    let acl_refused = records
+    let acl_rejected = records
         .iter()
         .filter(|record| record.error_code.as_deref() == Some("AccessControlListNotSupported"))
         .count();
-    if acl_refused > 0 {
+    if acl_rejected > 0 {
         // Not an authorization failure, so no finding, but the deploy failed
         // on it and no permission fixes it.
         warnings.push(format!(
-            "{acl_refused} call(s) set an ACL on a bucket whose Object Ownership setting disables \
+            "{acl_rejected} call(s) set an ACL on a bucket whose Object Ownership setting disables \
              ACLs (`AccessControlListNotSupported`); no permission fixes that: drop the ACL \
              (`--acl`) from the upload, or have the bucket's owner enable ACLs"
         ));
@@ -380,8 +380,8 @@ fn judge_findings(findings: &mut [Finding], records: &[Record], current: &Policy
                 .retain(|warning| !warning.starts_with(INFERRED_CAUSE_HINT));
             restate(finding, records, current);
         } else if finding.cause == Cause::IdentityPolicy && finding.explicit_deny {
-            // The message said an identity policy denies; the policies given
-            // show which statement.
+            // The message names an identity policy as the denier, and the
+            // policies given show which statement it is.
             let named = deny_statements(finding);
             if !named.is_empty() {
                 finding.remedy = format!(
@@ -468,9 +468,9 @@ fn restate(finding: &mut Finding, records: &[Record], current: &PolicySet) {
     finding.warnings.extend(gaps);
 }
 
-/// The role's policies allow the call but its permissions boundary does
-/// not: the boundary is the cause, whatever the message left unsaid, and no
-/// statement on the role can help.
+/// Marks the permissions boundary as the cause when the role's policies
+/// allow the call but the boundary does not, whatever the message left
+/// unsaid, because no statement on the role can help.
 fn blame_boundary(finding: &mut Finding, current: &PolicySet) {
     let allowed_by = deciders(finding, RequirementState::Allowed);
     let boundary = current.boundary().map_or_else(
@@ -505,8 +505,9 @@ fn later_success<'r>(finding: &Finding, records: &'r [Record]) -> Option<&'r Rec
     })
 }
 
-/// Adds to each missing finding whose call later succeeded, when no
-/// current policy says more, that the role may have been granted it since.
+/// Warns on each missing finding whose call later succeeded that the role
+/// may have been granted the permission since. Used when no current policy
+/// is given to decide it.
 fn note_later_successes(findings: &mut [Finding], records: &[Record]) {
     for finding in findings.iter_mut() {
         if finding.status != Status::Missing {
@@ -524,9 +525,9 @@ fn note_later_successes(findings: &mut [Finding], records: &[Record]) {
     }
 }
 
-/// Names the Deny statements that match the requirements, those whose
-/// condition the event cannot show (a resource tag) included: AWS said a
-/// Deny matched.
+/// Names the Deny statements that match the requirements, including those
+/// whose condition the event cannot show (a resource tag), because the
+/// message already reported that a Deny matched.
 fn deny_statements(finding: &Finding) -> String {
     let mut named: Vec<String> = Vec::new();
     let statements = finding
@@ -535,13 +536,7 @@ fn deny_statements(finding: &Finding) -> String {
         .flat_map(|status| status.decided_by.iter())
         .filter(|statement| statement.effect == crate::policy::Effect::Deny);
     for statement in statements {
-        let name = match &statement.sid {
-            Some(sid) => format!("`{sid}` in `{}`", statement.policy_name),
-            None => format!(
-                "statement {} in `{}`",
-                statement.statement_index, statement.policy_name
-            ),
-        };
+        let name = statement_name(statement);
         if !named.contains(&name) {
             named.push(name);
         }
@@ -556,15 +551,20 @@ fn deciders(finding: &Finding, state: RequirementState) -> String {
         .iter()
         .filter(|status| status.state == state)
         .flat_map(|status| status.decided_by.iter())
-        .map(|statement| match &statement.sid {
-            Some(sid) => format!("`{sid}` in `{}`", statement.policy_name),
-            None => format!(
-                "statement {} in `{}`",
-                statement.statement_index, statement.policy_name
-            ),
-        })
+        .map(statement_name)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// Names a statement by its `Sid`, or by its position when it has none.
+fn statement_name(statement: &crate::policy::eval::StatementRef) -> String {
+    match &statement.sid {
+        Some(sid) => format!("`{sid}` in `{}`", statement.policy_name),
+        None => format!(
+            "statement {} in `{}`",
+            statement.statement_index, statement.policy_name
+        ),
+    }
 }
 
 fn already_allowed_remedy(

@@ -500,10 +500,10 @@ fn conditions_for(
             )),
         }
     }
-    // Tags a creating call adds (`RunInstances` with `TagSpecifications`)
-    // are authorized as `ec2:CreateTags` on the new resource; the
-    // `ec2:CreateAction` condition keeps the grant from re-tagging existing
-    // resources.
+    // Tags that a creating call adds (`RunInstances` with
+    // `TagSpecifications`) are authorized as `ec2:CreateTags` on the new
+    // resource. The `ec2:CreateAction` condition keeps the grant from
+    // re-tagging existing resources.
     if action == "ec2:CreateTags" && record.source().starts_with("ec2.") {
         let creating = record.name();
         if creating != "CreateTags" && !creating.is_empty() {

@@ -239,7 +239,7 @@ pub fn diagnose(records: &[&Record], trust: Option<&PolicyDocument>) -> Vec<Trus
 
 /// Makes the edits proposed for one trust statement cumulative. Each
 /// finding edits the original statement to admit its own subject, so
-/// applying one after another would keep only the last; every finding of
+/// applying one after another would keep only the last. Every finding of
 /// the statement gets the union of their condition values instead.
 fn merge_edits(findings: &mut [TrustFinding]) {
     let mut by_statement: BTreeMap<usize, Vec<usize>> = BTreeMap::new();

@@ -243,8 +243,9 @@ fn apply_modifier(text: &str, modifier: &str, base: &BTreeMap<String, String>) -
     }
 }
 
-/// The KMS key a request names by key ARN or key id, as a key ARN; `None`
-/// for an alias, which is not a key resource for the key's actions.
+/// Returns the KMS key a request names by key ARN or key id, as a key ARN.
+/// Returns `None` for an alias, which is not a key resource for the key's
+/// actions.
 pub(super) fn kms_key_arn(text: &str, base: &BTreeMap<String, String>) -> Option<String> {
     if text.starts_with("arn:") {
         let is_key = text.split(':').nth(2) == Some("kms")

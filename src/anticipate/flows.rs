@@ -141,12 +141,12 @@ pub struct ActionSpec {
     /// Conditions least privilege adds.
     #[serde(default)]
     pub conditions: Conditions,
-    /// True when only some runs need it; it is never anticipated unless
-    /// `needed_when` says the call needs it.
+    /// True when only some runs need it, so it is anticipated only when
+    /// `needed_when` shows that the call needs it.
     #[serde(default)]
     pub optional: bool,
     /// A variable whose value in the call shows that this optional action
-    /// is needed (the KMS key an upload names); the action is then
+    /// is needed, such as the KMS key an upload names. The action is then
     /// anticipated on the resource built from it.
     #[serde(default)]
     pub needed_when: Option<String>,

@@ -887,7 +887,7 @@ fn unresolved_reason(pieces: &[Piece], expression: &str, location: &str) -> Stri
     format!("{place} is `{expression}`, known only when the workflow runs")
 }
 
-/// Returns true when `text` holds a `$NAME` or `${NAME}` placeholder that
+/// Returns true when `text` contains a `$NAME` or `${NAME}` placeholder that
 /// a template tool such as `envsubst` has not replaced.
 fn has_placeholder(text: &str) -> bool {
     text.split('$').skip(1).any(|after| {

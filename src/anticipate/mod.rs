@@ -436,8 +436,8 @@ fn anticipate_action(
                     caveat: binding.caveat.clone(),
                     shows_need,
                 });
-                // A record and the workflow may name the same resource; the
-                // need an option shows holds whichever came first.
+                // A record and the workflow may name the same resource. The
+                // need that an option shows applies whichever came first.
                 origin.shows_need |= shows_need;
             }
             Built::Missing(names) => {

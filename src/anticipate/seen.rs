@@ -97,7 +97,7 @@ impl Seen {
     }
 
     /// Returns true when a denial of the run requires `action`, on any
-    /// resource, so the proposal already holds it.
+    /// resource, so the proposal already contains it.
     pub(super) fn was_denied(&self, action: &str) -> bool {
         let action = action.to_ascii_lowercase();
         self.denied.iter().any(|(denied, _)| *denied == action)

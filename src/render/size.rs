@@ -201,7 +201,7 @@ pub fn warnings(documents: &[PolicyDocument], options: &RenderOptions) -> Vec<St
 const OVERSIZED_NAMED: usize = 3;
 
 /// Returns the warning for the documents over `limit`. [`split`] leaves a
-/// document over the limit only when it holds one statement that cannot be
+/// document over the limit only when it contains one statement that cannot be
 /// cut further: one action on one resource, or a `NotAction` or
 /// `NotResource` list, or conditions alone too long.
 fn split_limit_warning(

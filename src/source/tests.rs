@@ -130,7 +130,7 @@ fn json_lines_broken_line_costs_only_that_line() {
 }
 
 #[test]
-fn json_lines_broken_first_line_costs_only_that_line() {
+fn broken_first_json_line_skipped() {
     let inputs: [&[u8]; 3] = [
         b"{bad\n{\"eventName\":\"B\"}\n{\"eventName\":\"C\"}\n",
         b"{\"eventVersion\":\"1.08\",\"eventName\":\n{\"eventName\":\"B\"}\n{\"eventName\":\"C\"}\n",
@@ -147,7 +147,7 @@ fn json_lines_broken_first_line_costs_only_that_line() {
 }
 
 #[test]
-fn json_lines_broken_lines_are_reported_past_the_prefilter() {
+fn broken_json_lines_always_reported() {
     let input = b"{\"eventName\":\"A\",\"role\":\"gha-deploy\"}\n{bad\nnot json at all\n}\n\
                   {\"eventName\":\"B\",\"role\":\"gha-deploy\"}\n{\"eventVersion\":\"1.08\",\"eventName\":\n";
     let prefilter = Prefilter::any_of(["gha-deploy"]);

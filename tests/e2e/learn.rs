@@ -189,7 +189,7 @@ fn date_only_end_keeps_that_whole_day() {
 }
 
 #[test]
-fn records_without_a_time_are_reported_when_a_window_is_set() {
+fn timeless_records_reported_in_window() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.json");
     let record = |id: &str, time: Value| {
