@@ -1476,10 +1476,14 @@ mod tests {
             assert_eq!(built.len(), 1, "{parameters}");
             assert_eq!(built[0].arn, "*", "{parameters}");
             assert_eq!(built[0].note, None, "{parameters}");
-            let warning = built[0].warning.as_deref().unwrap_or_default();
-            assert!(
-                warning.contains("`object`") && warning.contains("narrow `*`"),
-                "{parameters}: {warning}"
+            assert_eq!(
+                built[0].warning.as_deref(),
+                Some(
+                    "the event names no resource of the type(s) `accesspointobject`, `object` of \
+                     `s3:GetObject`, so `*` stands for it and allows the action on every one; \
+                     narrow `*` to the ARN the call used"
+                ),
+                "{parameters}"
             );
         }
     }
